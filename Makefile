@@ -1,0 +1,68 @@
+# make up    - the quickstart: example stack up against the local emulator
+# make test  - the whole test suite (unit, emulator, provider, real engine)
+# make down  - destroy the example stack and stop the emulator
+# make bench - benchmark figures (see bench/)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := up
+
+PYTHON ?= python3
+VENV := venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+EMULATOR_PORT ?= 8443
+EMULATOR_URL := http://127.0.0.1:$(EMULATOR_PORT)
+
+# Local engine settings: state in a file backend under the checkout, a private
+# PULUMI_HOME, no update checks or plugin downloads (there is no network).
+export PULUMI_HOME := $(CURDIR)/.pulumi-home
+export PULUMI_BACKEND_URL := file://$(CURDIR)/.pulumi-state
+export PULUMI_CONFIG_PASSPHRASE ?= modelarts-notebooks-local
+export PULUMI_SKIP_UPDATE_CHECK := true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
+
+# Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
+WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
+
+.PHONY: up down test bench venv pulumi emulator-start emulator-stop
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+pulumi:
+	@tools/ensure-pulumi.sh >/dev/null
+
+emulator-start: venv
+	$(PY) tools/emulator_ctl.py start --port $(EMULATOR_PORT)
+
+emulator-stop:
+	@if [ -x $(PY) ]; then $(PY) tools/emulator_ctl.py stop; fi
+
+up: venv pulumi emulator-start
+	@$(WITH_PULUMI) mkdir -p .pulumi-state; \
+	pulumi stack select $(STACK) --create --non-interactive >/dev/null; \
+	pulumi config set modelarts:endpoint $(EMULATOR_URL); \
+	pulumi config set modelarts:authUrl $(EMULATOR_URL)/v3; \
+	pulumi config set modelarts:region eu-de; \
+	pulumi config set modelarts:projectId 0123456789abcdef0123456789abcdef; \
+	pulumi config set modelarts:accessKey emulator-ak; \
+	pulumi config set --secret modelarts:secretKey emulator-sk; \
+	pulumi up --yes --non-interactive --refresh; \
+	echo; echo "Stack outputs:"; pulumi stack output --json
+
+down:
+	@if [ -d .pulumi-state ]; then $(WITH_PULUMI) \
+	  pulumi stack select $(STACK) --non-interactive >/dev/null 2>&1 && \
+	  pulumi destroy --yes --non-interactive --skip-preview || true; fi
+	@$(MAKE) --no-print-directory emulator-stop
+
+test: venv pulumi
+	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider
+
+bench: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/run.py

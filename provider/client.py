@@ -1,0 +1,304 @@
+"""HTTP client of the ModelArts notebook API: one method per documented operation.
+
+Retries live here and only here, and only where repeating cannot do harm:
+throttling (429), gateway and server errors, the service's "busy" codes, and
+connection failures, with exponential backoff, full jitter and `Retry-After`,
+inside a bounded total time. A create POST is never repeated after it may have
+reached the service: a second notebook would be billed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Optional, TypeVar
+
+import requests
+from pydantic import BaseModel
+from requests.adapters import HTTPAdapter
+
+from .auth import encode_query
+from .errors import (
+    TOKEN_REJECTED_CODES,
+    ApiError,
+    ModelArtsError,
+    NotFoundError,
+    TransportError,
+)
+from .models import (
+    CreateNotebookRequest,
+    Flavor,
+    FlavorPage,
+    ImageGroup,
+    ImageInfo,
+    Lease,
+    LeaseRequest,
+    Notebook,
+    Page,
+    UpdateNotebookRequest,
+)
+
+M = TypeVar("M", bound=BaseModel)
+NOTEBOOK_PAGE_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    total_seconds: float = 120.0
+
+    def delay(self, attempt: int, retry_after: Optional[float], rng: random.Random) -> float:
+        """Full-jitter exponential backoff; the server's Retry-After is a floor."""
+        backoff = rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** (attempt - 1))))
+        return max(backoff, retry_after or 0.0)
+
+
+@dataclass
+class CallStats:
+    """Counts of calls made by this client, for progress messages and benchmarks."""
+
+    reads: int = 0
+    writes: int = 0
+    retries: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, method: str) -> None:
+        with self.lock:
+            if method == "GET":
+                self.reads += 1
+            else:
+                self.writes += 1
+
+
+class ModelArtsClient:
+    def __init__(
+        self,
+        endpoint: str,
+        project_id: str,
+        auth: requests.auth.AuthBase,
+        *,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: float = 30.0,
+        on_retry: Optional[Callable[[str], None]] = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.project_id = project_id
+        self.auth = auth
+        self.retry = retry
+        self.timeout = timeout
+        self.on_retry = on_retry
+        self.stats = CallStats()
+        self._sleep = sleep
+        self._rng = random.Random()
+        self._session = requests.Session()
+        # Every resource of a stack shares one provider process and one client.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def close(self) -> None:
+        self._session.close()
+
+    # ---- transport ----------------------------------------------------------
+
+    def _url(self, path: str, params: Optional[dict[str, Any]]) -> str:
+        url = f"{self.endpoint}/v1/{self.project_id}{path}"
+        query = encode_query(params or {})
+        return f"{url}?{query}" if query else url
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[dict[str, Any]] = None,
+        body: Optional[dict[str, Any]] = None,
+        notebook_id: Optional[str] = None,
+        may_repeat: bool = True,
+    ) -> Any:
+        """Send one API operation and return its parsed JSON body (None when empty).
+
+        `may_repeat=False` (create) repeats only answers that prove the request
+        had no effect: 429 and a rejected token, or a connection never opened.
+        """
+        url = self._url(path, params)
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        started = time.monotonic()
+        attempt = 0
+        token_renewed = False
+        while True:
+            attempt += 1
+            self.stats.count(method)
+            try:
+                response = self._session.request(
+                    method, url, data=data, headers=headers, auth=self.auth, timeout=self.timeout
+                )
+            except requests.RequestException as error:
+                never_sent = isinstance(error, requests.ConnectTimeout) or _is_refused(error)
+                if (may_repeat or never_sent) and self._may_retry(attempt, started, None):
+                    self._pause(attempt, None, f"{method} {path}: {type(error).__name__}")
+                    continue
+                hint = "" if never_sent or may_repeat else (
+                    "; the request may have reached the service, so it was not repeated"
+                )
+                raise TransportError(f"{method} {path} failed: {type(error).__name__}{hint}") from None
+            except ModelArtsError:
+                raise  # auth failures (IAM) already say what happened
+
+            if response.status_code < 400:
+                return _json_or_none(response)
+
+            error = _api_error(response, method, path, notebook_id)
+            if error.http_status == 401 and error.error_code in TOKEN_REJECTED_CODES and not token_renewed:
+                invalidate = getattr(self.auth, "invalidate", None)
+                if invalidate is not None:
+                    token_renewed = True
+                    invalidate(response.request.headers.get("X-Auth-Token"))
+                    continue
+            repeatable = error.is_retryable if may_repeat else error.http_status == 429
+            if repeatable and self._may_retry(attempt, started, error.retry_after):
+                self._pause(attempt, error.retry_after, f"{method} {path}: HTTP {error.http_status} {error.error_code}")
+                continue
+            raise error
+
+    def _may_retry(self, attempt: int, started: float, retry_after: Optional[float]) -> bool:
+        if attempt >= self.retry.max_attempts:
+            return False
+        return time.monotonic() - started + (retry_after or 0.0) < self.retry.total_seconds
+
+    def _pause(self, attempt: int, retry_after: Optional[float], why: str) -> None:
+        delay = self.retry.delay(attempt, retry_after, self._rng)
+        with self.stats.lock:
+            self.stats.retries += 1
+        if self.on_retry:
+            self.on_retry(f"retrying {why} in {delay:.1f}s (attempt {attempt + 1} of {self.retry.max_attempts})")
+        self._sleep(delay)
+
+    # ---- notebooks ----------------------------------------------------------
+
+    def create_notebook(self, request: CreateNotebookRequest) -> Notebook:
+        return Notebook.model_validate(self._call("POST", "/notebooks", body=request.to_wire(), may_repeat=False))
+
+    def get_notebook(self, notebook_id: str) -> Notebook:
+        return Notebook.model_validate(self._call("GET", f"/notebooks/{notebook_id}", notebook_id=notebook_id))
+
+    def find_notebook(self, notebook_id: str) -> Optional[Notebook]:
+        """The notebook, or None when it is gone in any of the three documented ways."""
+        try:
+            notebook = self.get_notebook(notebook_id)
+        except NotFoundError:
+            return None
+        return None if notebook.is_gone else notebook
+
+    def list_notebooks(self, *, all_users: bool = False, **filters: Any) -> Page[Notebook]:
+        path = "/notebooks/all" if all_users else "/notebooks"
+        return Page[Notebook].model_validate(self._call("GET", path, params=filters))
+
+    def iter_notebooks(self, *, all_users: bool = False, **filters: Any) -> Iterator[Notebook]:
+        """Every page: `offset += len(data)` until a short page (the counters lie, trap 8)."""
+        limit = int(filters.pop("limit", NOTEBOOK_PAGE_LIMIT))
+        offset = int(filters.pop("offset", 0))
+        while True:
+            page = self.list_notebooks(all_users=all_users, limit=limit, offset=offset, **filters)
+            yield from page.data
+            if len(page.data) < limit:
+                return
+            offset += len(page.data)
+
+    def update_notebook(self, notebook_id: str, request: UpdateNotebookRequest) -> Notebook:
+        # The documented update response is not a full notebook (trap 15): callers re-read.
+        return Notebook.model_validate(
+            self._call("PUT", f"/notebooks/{notebook_id}", body=request.to_wire(), notebook_id=notebook_id) or {}
+        )
+
+    def delete_notebook(self, notebook_id: str) -> Optional[Notebook]:
+        body = self._call("DELETE", f"/notebooks/{notebook_id}", notebook_id=notebook_id)
+        return Notebook.model_validate(body) if body else None  # 204 has no body
+
+    def start_notebook(
+        self, notebook_id: str, duration_ms: Optional[int] = None, lease_type: Optional[str] = None
+    ) -> Notebook:
+        params = {"duration": duration_ms, "type": lease_type}
+        body = self._call("POST", f"/notebooks/{notebook_id}/start", params=params, body={}, notebook_id=notebook_id)
+        return Notebook.model_validate(body or {})
+
+    def stop_notebook(self, notebook_id: str) -> Notebook:
+        body = self._call("POST", f"/notebooks/{notebook_id}/stop", notebook_id=notebook_id)
+        return Notebook.model_validate(body or {})
+
+    def get_lease(self, notebook_id: str) -> Lease:
+        return Lease.model_validate(self._call("GET", f"/notebooks/{notebook_id}/lease", notebook_id=notebook_id))
+
+    def renew_lease(self, notebook_id: str, request: LeaseRequest) -> Optional[Lease]:
+        body = self._call("PATCH", f"/notebooks/{notebook_id}/lease", body=request.to_wire(), notebook_id=notebook_id)
+        return Lease.model_validate(body) if body else None
+
+    def list_switchable_flavors(self, notebook_id: str) -> list[Flavor]:
+        body = self._call("GET", f"/notebooks/{notebook_id}/flavors", notebook_id=notebook_id)
+        return FlavorPage.model_validate(body).all_flavors()
+
+    def list_flavors(self, **filters: Any) -> list[Flavor]:
+        return FlavorPage.model_validate(self._call("GET", "/notebooks/flavors", params=filters)).all_flavors()
+
+    # ---- images -------------------------------------------------------------
+
+    def list_images(self, **filters: Any) -> Page[ImageInfo]:
+        return Page[ImageInfo].model_validate(self._call("GET", "/images", params=filters))
+
+    def get_image(self, image_id: str) -> ImageInfo:
+        return ImageInfo.model_validate(self._call("GET", f"/images/{image_id}"))
+
+    def list_image_groups(self, **filters: Any) -> Page[ImageGroup]:
+        return Page[ImageGroup].model_validate(self._call("GET", "/images/group", params=filters))
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise TransportError(
+            f"{response.request.method} {response.url.split('?')[0]} answered HTTP {response.status_code} "
+            "with a body that is not JSON"
+        ) from None
+
+
+def _api_error(response: requests.Response, method: str, path: str, notebook_id: Optional[str]) -> ApiError:
+    code, message = f"HTTP.{response.status_code}", response.reason or ""
+    try:
+        body = response.json()
+        if isinstance(body, dict):
+            code = str(body.get("error_code") or code)
+            message = str(body.get("error_msg") or message)
+    except ValueError:
+        pass
+    retry_after = _retry_after(response.headers.get("Retry-After"))
+    kind = NotFoundError if (response.status_code == 404 or code == "ModelArts.6309") else ApiError
+    return kind(
+        response.status_code, code, message, method=method, path=path, notebook_id=notebook_id, retry_after=retry_after
+    )
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to the backoff
+
+
+def _is_refused(error: requests.RequestException) -> bool:
+    """A connection that was never opened: nothing reached the service."""
+    text = repr(error)
+    return isinstance(error, requests.ConnectionError) and (
+        "NewConnectionError" in text or "Connection refused" in text or "Name or service not known" in text
+    )

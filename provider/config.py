@@ -1,0 +1,162 @@
+"""Provider settings: stack configuration (namespace `modelarts`) first, then the
+environment variables OTC users already have, never resource inputs.
+
+Every problem is collected and reported at once, so a pipeline author fixes the
+configuration in one round instead of one error per `pulumi preview`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Optional
+
+import requests
+from pydantic import SecretStr
+
+from .auth import AkSkAuth, IamTokenAuth
+from .errors import ConfigurationError
+
+NAMESPACE = "modelarts"
+# config key -> environment fallback
+KEYS: dict[str, Optional[str]] = {
+    "region": "OS_REGION_NAME",
+    "projectId": "OS_PROJECT_ID",
+    "projectName": "OS_PROJECT_NAME",
+    "endpoint": None,
+    "authUrl": "OS_AUTH_URL",
+    "accessKey": "OS_ACCESS_KEY",
+    "secretKey": "OS_SECRET_KEY",
+    "username": "OS_USERNAME",
+    "password": "OS_PASSWORD",
+    "domainName": "OS_DOMAIN_NAME",
+}
+SECRET_KEYS = frozenset({"secretKey", "password"})
+AKSK_KEYS = ("accessKey", "secretKey")
+PASSWORD_KEYS = ("username", "password", "domainName")
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    endpoint: str
+    project_id: Optional[str]
+    project_name: Optional[str]
+    auth_url: Optional[str]
+    access_key: Optional[str] = None
+    secret_key: Optional[SecretStr] = None
+    username: Optional[str] = None
+    password: Optional[SecretStr] = None
+    domain_name: Optional[str] = None
+
+    @property
+    def uses_aksk(self) -> bool:
+        return self.access_key is not None
+
+    def make_auth(self) -> requests.auth.AuthBase:
+        if self.uses_aksk:
+            assert self.secret_key is not None
+            return AkSkAuth(self.access_key or "", self.secret_key, self.project_id)
+        assert self.auth_url and self.username and self.password and self.domain_name
+        return IamTokenAuth(
+            self.auth_url,
+            self.username,
+            self.password,
+            self.domain_name,
+            project_name=self.project_name,
+            project_id=self.project_id,
+        )
+
+    def __repr__(self) -> str:  # never print credentials
+        method = "AK/SK" if self.uses_aksk else "IAM password"
+        return f"ProviderSettings(endpoint={self.endpoint!r}, project_id={self.project_id!r}, auth={method})"
+
+
+def load_settings(config_get: Callable[[str], Optional[str]], environ: Mapping[str, str]) -> ProviderSettings:
+    """Read `modelarts:*` config (falling back to OS_* variables) and check it."""
+    problems: list[str] = []
+
+    def from_config(key: str) -> Optional[str]:
+        value = config_get(f"{NAMESPACE}:{key}")
+        return None if value in (None, "") else str(value)
+
+    def from_env(key: str) -> Optional[str]:
+        variable = KEYS[key]
+        value = environ.get(variable) if variable else None
+        return value or None
+
+    def value(key: str) -> Optional[str]:
+        return from_config(key) or from_env(key)
+
+    # Credentials: one complete set from one source. Stack config wins over the
+    # environment as a whole, so a stray OS_* variable never mixes with config.
+    def credential_set(get: Callable[[str], Optional[str]], source: str) -> dict[str, str]:
+        found = {k: v for k in (*AKSK_KEYS, *PASSWORD_KEYS) if (v := get(k))}
+        has_aksk = any(k in found for k in AKSK_KEYS)
+        has_password = any(k in found for k in ("username", "password"))
+        if has_aksk and has_password:
+            problems.append(
+                f"{source} has both AK/SK ({_names(AKSK_KEYS, source)}) and password credentials "
+                f"({_names(PASSWORD_KEYS, source)}): keep exactly one of the two"
+            )
+        elif has_aksk and not all(k in found for k in AKSK_KEYS):
+            problems.append(f"{source}: AK/SK needs both {_names(AKSK_KEYS, source)}")
+        elif has_password and not all(k in found for k in PASSWORD_KEYS):
+            missing = [k for k in PASSWORD_KEYS if k not in found]
+            problems.append(f"{source}: password login also needs {_names(tuple(missing), source)}")
+        return found
+
+    credentials = credential_set(from_config, "stack config")
+    if not credentials:
+        credentials = credential_set(from_env, "environment")
+    if not credentials and not problems:
+        problems.append(
+            "no credentials: set `pulumi config set modelarts:accessKey ...` and "
+            "`pulumi config set --secret modelarts:secretKey ...` (or OS_ACCESS_KEY/OS_SECRET_KEY), or "
+            "modelarts:username / modelarts:password / modelarts:domainName (or OS_USERNAME/OS_PASSWORD/OS_DOMAIN_NAME)"
+        )
+
+    region = value("region")
+    endpoint = from_config("endpoint")
+    if not endpoint:
+        if region:
+            endpoint = f"https://modelarts.{region}.otc.t-systems.com"
+        else:
+            problems.append("no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint")
+    project_id = value("projectId")
+    project_name = value("projectName") or region
+    uses_aksk = "accessKey" in credentials
+    if uses_aksk and not project_id:
+        problems.append("AK/SK calls need the project id in the URL: set modelarts:projectId (or OS_PROJECT_ID)")
+    auth_url = value("authUrl") or (f"https://iam.{region}.otc.t-systems.com/v3" if region else None)
+    if credentials and not uses_aksk:
+        if not auth_url:
+            problems.append("password login needs modelarts:authUrl (or OS_AUTH_URL, or modelarts:region)")
+        if not (project_id or project_name):
+            problems.append("password login needs modelarts:projectId or modelarts:projectName / modelarts:region")
+
+    if problems:
+        raise ConfigurationError("invalid ModelArts provider configuration: " + "; ".join(problems))
+    secret = credentials.get("secretKey")
+    password = credentials.get("password")
+    return ProviderSettings(
+        endpoint=(endpoint or "").rstrip("/"),
+        project_id=project_id,
+        project_name=project_name,
+        auth_url=auth_url,
+        access_key=credentials.get("accessKey"),
+        secret_key=SecretStr(secret) if secret else None,
+        username=credentials.get("username"),
+        password=SecretStr(password) if password else None,
+        domain_name=credentials.get("domainName"),
+    )
+
+
+def unknown_keys(config_keys: list[str]) -> list[str]:
+    """`modelarts:*` keys this provider does not know (a typo would otherwise be ignored)."""
+    prefix = f"{NAMESPACE}:"
+    return sorted(k for k in config_keys if k.startswith(prefix) and k[len(prefix):] not in KEYS)
+
+
+def _names(keys: tuple[str, ...], source: str) -> str:
+    if source == "environment":
+        return " and ".join(str(KEYS[k]) for k in keys)
+    return " and ".join(f"{NAMESPACE}:{k}" for k in keys)

@@ -1,0 +1,390 @@
+"""Wire models of the ModelArts notebook API (DevEnviron v1).
+
+Requests are strict (`extra="forbid"`, documented constraints enforced) so a bad
+value is caught before anything is sent. Responses are tolerant: every field is
+optional and unknown fields are kept, because the service returns undocumented
+ones (contract trap 18) and the docs' examples disagree on which fields appear.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Any, Generic, Literal, Optional, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# ---- enums, spelled as the reference spells them ----------------------------
+
+
+class NotebookStatus(str, Enum):
+    INIT = "INIT"
+    CREATING = "CREATING"
+    STARTING = "STARTING"
+    STOPPING = "STOPPING"
+    DELETING = "DELETING"
+    SNAPSHOTTING = "SNAPSHOTTING"
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+    DELETED = "DELETED"
+    CREATE_FAILED = "CREATE_FAILED"
+    START_FAILED = "START_FAILED"
+    DELETE_FAILED = "DELETE_FAILED"
+    ERROR = "ERROR"
+    FROZEN = "FROZEN"
+
+
+TRANSIENT_STATUSES = frozenset(
+    {
+        NotebookStatus.INIT,
+        NotebookStatus.CREATING,
+        NotebookStatus.STARTING,
+        NotebookStatus.STOPPING,
+        NotebookStatus.DELETING,
+        NotebookStatus.SNAPSHOTTING,
+    }
+)
+FAILED_STATUSES = frozenset(
+    {
+        NotebookStatus.CREATE_FAILED,
+        NotebookStatus.START_FAILED,
+        NotebookStatus.DELETE_FAILED,
+        NotebookStatus.ERROR,
+        NotebookStatus.FROZEN,
+    }
+)
+
+VolumeCategory = Literal["EVS", "EFS", "SFS"]
+VolumeOwnership = Literal["MANAGED", "DEDICATED"]
+Feature = Literal["NOTEBOOK", "DEFAULT"]
+EndpointService = Literal["NOTEBOOK", "SSH"]
+LeaseType = Literal["timing", "idle"]
+HookType = Literal["COMMAND", "SCRIPT"]
+
+# ---- documented constraints --------------------------------------------------
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+NAME_RULE = "1-128 characters from A-Z a-z 0-9 _ -"
+DESCRIPTION_MAX = 512
+# Create forbids & < > " ' /; update does not list the single quote (contract §2.4).
+# The stricter create set is enforced everywhere so a description valid at create
+# stays valid on update.
+DESCRIPTION_FORBIDDEN = frozenset("&<>\"'/")
+EVS_MIN_GB = 5
+EVS_MAX_GB = 4096
+MAX_ALLOWED_IPS = 5
+# The console offers 1-24 h auto-stop; the API's range is only named by 6349.
+LEASE_MIN_MS = 3_600_000
+LEASE_MAX_MS = 24 * 3_600_000
+DEFAULT_LEASE_MS = 3_600_000
+
+
+def check_name(value: str) -> str:
+    if not NAME_PATTERN.match(value):
+        raise ValueError(f"must be {NAME_RULE}, got {value!r}")
+    return value
+
+
+def check_description(value: str) -> str:
+    if len(value) > DESCRIPTION_MAX:
+        raise ValueError(f"must be at most {DESCRIPTION_MAX} characters, got {len(value)}")
+    bad = sorted(set(value) & DESCRIPTION_FORBIDDEN)
+    if bad:
+        raise ValueError(f"must not contain any of & < > \" ' /; found {' '.join(bad)}")
+    return value
+
+
+def upper_enum(value: Any) -> Any:
+    """Requests in the docs' examples use lowercase (`evs`, `managed`); accept any case."""
+    return value.upper() if isinstance(value, str) else value
+
+
+# ---- requests (strict) -------------------------------------------------------
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class VolumeRequest(_Request):
+    """Storage of the work directory. Enum spelling sent: the parameter table's
+    (`EVS`, `MANAGED`); the examples' lowercase is accepted on input."""
+
+    category: VolumeCategory
+    ownership: VolumeOwnership = "MANAGED"
+    capacity: Optional[int] = Field(default=None, strict=True)
+    uri: Optional[str] = None
+    id: Optional[str] = None
+
+    _upper = field_validator("category", "ownership", mode="before")(upper_enum)
+
+    @model_validator(mode="after")
+    def _rules(self) -> "VolumeRequest":
+        if self.category == "EVS" and self.capacity is not None and not EVS_MIN_GB <= self.capacity <= EVS_MAX_GB:
+            raise ValueError(f"capacity must be {EVS_MIN_GB}..{EVS_MAX_GB} GB for EVS, got {self.capacity}")
+        if self.capacity is not None and self.capacity <= 0:
+            raise ValueError(f"capacity must be a positive number of GB, got {self.capacity}")
+        if self.ownership == "DEDICATED":
+            if self.category != "EFS":
+                raise ValueError("ownership DEDICATED is only allowed with category EFS")
+            if not (self.uri and self.id):
+                raise ValueError("ownership DEDICATED needs the SFS share's uri and id")
+        return self
+
+
+class EndpointRequest(_Request):
+    service: EndpointService
+    key_pair_names: Optional[list[str]] = None
+    allowed_access_ips: Optional[list[str]] = Field(default=None, max_length=MAX_ALLOWED_IPS)
+
+    _upper = field_validator("service", mode="before")(upper_enum)
+
+
+class LeaseRequest(_Request):
+    """Auto-stop: `duration` ms from now. The docs define no field to disable it."""
+
+    duration: Optional[int] = Field(default=None, ge=LEASE_MIN_MS, le=LEASE_MAX_MS, strict=True)
+    type: Optional[LeaseType] = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
+class HookConfig(_Request):
+    script: str
+    type: HookType = "SCRIPT"
+
+    _upper = field_validator("type", mode="before")(upper_enum)
+
+
+class ContainerHooks(_Request):
+    pre_start: Optional[HookConfig] = None
+    post_start: Optional[HookConfig] = None
+
+
+class CustomHooks(_Request):
+    container_hooks: ContainerHooks
+
+
+class CreateNotebookRequest(_Request):
+    name: str
+    flavor: str = Field(min_length=1)
+    image_id: str = Field(min_length=1)
+    volume: VolumeRequest
+    description: Optional[str] = None
+    feature: Optional[Feature] = None
+    pool_id: Optional[str] = None
+    workspace_id: Optional[str] = None
+    endpoints: Optional[list[EndpointRequest]] = None
+    hooks: Optional[CustomHooks] = None
+    lease: Optional[LeaseRequest] = None
+
+    _name = field_validator("name")(check_name)
+    _upper = field_validator("feature", mode="before")(upper_enum)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else check_description(value)
+
+
+class UpdateNotebookRequest(_Request):
+    name: Optional[str] = None
+    description: Optional[str] = None
+    flavor: Optional[str] = None
+    image_id: Optional[str] = None
+    storage_new_size: Optional[int] = Field(default=None, ge=EVS_MIN_GB, le=EVS_MAX_GB, strict=True)
+    endpoints: Optional[list[EndpointRequest]] = None
+    hooks: Optional[CustomHooks] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else check_name(value)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else check_description(value)
+
+    def is_empty(self) -> bool:
+        return not self.to_wire()
+
+
+# ---- responses (tolerant) ----------------------------------------------------
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Lease(_Response):
+    create_at: Optional[int] = None
+    duration: Optional[int] = None
+    enable: Optional[bool] = None
+    type: Optional[str] = None
+    update_at: Optional[int] = None
+
+    @property
+    def expires_at_ms(self) -> Optional[int]:
+        """Auto-stop moment: `create_at + duration` (contract §3.4)."""
+        if self.create_at is None or self.duration is None:
+            return None
+        return self.create_at + self.duration
+
+
+class VolumeInfo(_Response):
+    category: Optional[str] = None
+    ownership: Optional[str] = None
+    capacity: Optional[int] = None
+    mount_path: Optional[str] = None
+    status: Optional[str] = None
+
+
+class ImageInfo(_Response):
+    id: Optional[str] = None
+    name: Optional[str] = None
+    tag: Optional[str] = None
+    swr_path: Optional[str] = None
+    type: Optional[str] = None
+    arch: Optional[str] = None
+    description: Optional[str] = None
+    namespace: Optional[str] = None
+    origin: Optional[str] = None
+    service_type: Optional[str] = None
+    status: Optional[str] = None
+    status_message: Optional[str] = None
+    dev_services: Optional[list[str]] = None
+    resource_categories: Optional[list[str]] = None
+    support_res_categories: Optional[list[str]] = None
+    size: Optional[int] = None
+    visibility: Optional[str] = None
+    workspace_id: Optional[str] = None
+    create_at: Optional[int] = None
+    update_at: Optional[int] = None
+
+
+class EndpointInfo(_Response):
+    service: Optional[str] = None
+    dev_service: Optional[str] = None
+    uri: Optional[str] = None
+    ssh_keys: Optional[list[str]] = None
+    key_pair_names: Optional[list[str]] = None
+    allowed_access_ips: Optional[list[str]] = None
+
+
+class JobProgress(_Response):
+    notebook_id: Optional[str] = None
+    status: Optional[str] = None
+    step: Optional[int] = None
+    # The reference says `step_description`; the use case emits `description`.
+    step_description: Optional[str] = None
+    description: Optional[str] = None
+
+
+class PoolInfo(_Response):
+    id: Optional[str] = None
+    name: Optional[str] = None
+
+
+class Notebook(_Response):
+    id: Optional[str] = None
+    name: Optional[str] = None
+    description: Optional[str] = None
+    flavor: Optional[str] = None
+    feature: Optional[str] = None
+    status: Optional[str] = None
+    fail_reason: Optional[str] = None
+    url: Optional[str] = None
+    token: Optional[str] = None
+    workspace_id: Optional[str] = None
+    image: Optional[ImageInfo] = None
+    lease: Optional[Lease] = None
+    volume: Optional[VolumeInfo] = None
+    pool: Optional[PoolInfo] = None
+    endpoints: Optional[list[EndpointInfo]] = None
+    action_progress: Optional[list[JobProgress]] = None
+    billing_items: Optional[list[str]] = None
+    create_at: Optional[int] = None
+    update_at: Optional[int] = None
+
+    _upper = field_validator("status", mode="before")(upper_enum)
+
+    @property
+    def is_gone(self) -> bool:
+        """A record with status DELETED is the third form of not-found (trap 11)."""
+        return self.status == NotebookStatus.DELETED
+
+
+T = TypeVar("T")
+
+
+class Page(_Response, Generic[T]):
+    """`{current, data, pages, size, total}`; the counters are unreliable (trap 8)."""
+
+    current: Optional[int] = None
+    data: list[T] = Field(default_factory=list)
+    pages: Optional[int] = None
+    size: Optional[int] = None
+    total: Optional[int] = None
+
+
+class FlavorBilling(_Response):
+    code: Optional[str] = None
+    unit_num: Optional[int] = None
+
+
+class FlavorGpu(_Response):
+    gpu: Optional[int] = None
+    gpu_memory: Optional[str] = None
+    type: Optional[str] = None
+
+
+class Flavor(_Response):
+    id: Optional[str] = None
+    name: Optional[str] = None
+    description: Optional[str] = None
+    arch: Optional[str] = None
+    category: Optional[str] = None
+    feature: Optional[str] = None
+    free: Optional[bool] = None
+    sold_out: Optional[bool] = None
+    storages: Optional[list[str]] = None
+    vcpus: Optional[int] = None
+    memory: Optional[int] = None
+    billing: Optional[FlavorBilling] = None
+    gpu: Optional[FlavorGpu] = None
+
+
+class FlavorPage(Page[Flavor]):
+    # Switchable flavors repeat the list in `flavors` (trap 7).
+    flavors: Optional[list[Flavor]] = None
+
+    def all_flavors(self) -> list[Flavor]:
+        return self.data or self.flavors or []
+
+
+class ImageGroup(_Response):
+    name: Optional[str] = None
+    namespace: Optional[str] = None
+    create_at: Optional[int] = None
+    update_at: Optional[int] = None
+    version_count: Optional[int] = None
+
+
+class DataVolume(_Response):
+    id: Optional[str] = None
+    category: Optional[str] = None
+    mount_path: Optional[str] = None
+    uri: Optional[str] = None
+    status: Optional[str] = None
+
+
+class ErrorBody(_Response):
+    error_code: Optional[str] = None
+    error_msg: Optional[str] = None

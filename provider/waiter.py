@@ -1,0 +1,148 @@
+"""Declarative waiting for a notebook's asynchronous transitions.
+
+Each wait is data (a `WaitRule`): which statuses end it well, which end it
+badly, which mean "keep polling", which are tolerated only briefly right after
+the call (the service may not show the new transient status at once), and
+whether the notebook disappearing is the goal or an accident. One loop
+(`wait_for`) interprets every rule, so start, stop, create and delete behave
+alike and each rule can be tested as a table.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Optional
+
+from .errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
+from .models import FAILED_STATUSES, Notebook, NotebookStatus
+
+S = NotebookStatus
+
+
+@dataclass(frozen=True)
+class DelayPolicy:
+    """Exponential polling: quick first looks, then at most one poll per `maximum` s."""
+
+    initial: float = 0.2
+    factor: float = 1.5
+    maximum: float = 5.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.initial
+        while True:
+            yield delay
+            delay = min(self.maximum, delay * self.factor)
+
+
+@dataclass(frozen=True)
+class WaitRule:
+    doing: str
+    success: frozenset[str]
+    pending: frozenset[str]
+    failure: frozenset[str] = frozenset(FAILED_STATUSES)
+    # Statuses accepted as "not started yet" during `grace_seconds` after the call.
+    grace: frozenset[str] = frozenset()
+    grace_seconds: float = 15.0
+    gone_is_success: bool = False
+    delay: DelayPolicy = field(default_factory=DelayPolicy)
+
+    def outcome(self, status: Optional[str], elapsed: float) -> str:
+        """'success' | 'failure' | 'pending' | 'unexpected' for one observed status."""
+        if status is None:
+            return "success" if self.gone_is_success else "gone"
+        if status in self.success:
+            return "success"
+        if status in self.failure:
+            return "failure"
+        if status in self.pending or (status in self.grace and elapsed < self.grace_seconds):
+            return "pending"
+        return "unexpected"
+
+
+NOTEBOOK_CREATED = WaitRule(
+    doing="creating",
+    success=frozenset({S.RUNNING}),
+    pending=frozenset({S.INIT, S.CREATING, S.STARTING}),
+)
+NOTEBOOK_RUNNING = WaitRule(
+    doing="starting",
+    success=frozenset({S.RUNNING}),
+    pending=frozenset({S.STARTING, S.INIT}),
+    grace=frozenset({S.STOPPED}),
+)
+NOTEBOOK_STOPPED = WaitRule(
+    doing="stopping",
+    success=frozenset({S.STOPPED}),
+    pending=frozenset({S.STOPPING}),
+    grace=frozenset({S.RUNNING}),
+)
+NOTEBOOK_DELETED = WaitRule(
+    doing="deleting",
+    success=frozenset({S.DELETED}),
+    pending=frozenset({S.DELETING}),
+    grace=frozenset({S.STOPPED, S.CREATE_FAILED, S.START_FAILED, S.ERROR, S.DELETE_FAILED}),
+    failure=frozenset({S.DELETE_FAILED, S.FROZEN}),
+    gone_is_success=True,
+)
+# A notebook in a transient status cannot take a new operation (6306/6308/6357):
+# wait for whatever steady status it reaches first.
+NOTEBOOK_SETTLED = WaitRule(
+    doing="waiting for a running operation to finish",
+    success=frozenset({S.RUNNING, S.STOPPED}) | FAILED_STATUSES,
+    pending=frozenset({S.INIT, S.CREATING, S.STARTING, S.STOPPING, S.SNAPSHOTTING}),
+    failure=frozenset(),
+    gone_is_success=True,
+)
+
+
+@dataclass
+class Clock:
+    """Time source and sleeper, replaceable in tests."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+def wait_for(
+    fetch: Callable[[], Optional[Notebook]],
+    rule: WaitRule,
+    *,
+    notebook_id: str,
+    name: str,
+    timeout: float,
+    clock: Optional[Clock] = None,
+    on_poll: Optional[Callable[[Notebook, float], None]] = None,
+    first: Optional[Notebook] = None,
+) -> Optional[Notebook]:
+    """Poll `fetch` until `rule` is met; return the last notebook (None if gone).
+
+    `first` is a notebook just returned by the call that started the
+    transition; it counts as the first observation (saves a read).
+    """
+    clock = clock or Clock()
+    started = clock.now()
+    delays = rule.delay.delays()
+    notebook = first
+    observed = first is not None
+    while True:
+        elapsed = clock.now() - started
+        if not observed:
+            notebook = fetch()
+        observed = False
+        status = notebook.status if notebook is not None else None
+        if notebook is not None and notebook.is_gone:
+            status = None
+        if notebook is not None and on_poll is not None:
+            on_poll(notebook, elapsed)
+        verdict = rule.outcome(status, elapsed)
+        if verdict == "success":
+            return None if status is None else notebook
+        if verdict == "gone":
+            raise NotebookGoneError(notebook_id, name, rule.doing)
+        if verdict in ("failure", "unexpected"):
+            assert notebook is not None and status is not None
+            raise NotebookFailedError(notebook_id, name, status, notebook.fail_reason, rule.doing)
+        if elapsed >= timeout:
+            raise WaitTimeoutError(notebook_id, name, rule.doing, status, elapsed)
+        clock.sleep(min(next(delays), max(0.0, timeout - elapsed)))

@@ -1,0 +1,35 @@
+"""Shared fixtures: one emulator process per session, reset before each test that uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir
+
+
+@pytest.fixture(scope="session")
+def emulator_process() -> Iterator[Emulator]:
+    emulator = Emulator()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def emulator(emulator_process: Emulator) -> Emulator:
+    emulator_process.reset()
+    return emulator_process
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin() -> str:
+    return pulumi_bin_dir()
+
+
+@pytest.fixture
+def project(tmp_path: Path, pulumi_bin: str, emulator: Emulator) -> PulumiProject:
+    return PulumiProject(tmp_path / "project", pulumi_bin, emulator)

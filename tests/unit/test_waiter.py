@@ -1,0 +1,125 @@
+"""Waiter rules as tables: which observed status ends which wait, and how."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+
+from provider.errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
+from provider.models import Notebook
+from provider.waiter import (
+    NOTEBOOK_CREATED,
+    NOTEBOOK_DELETED,
+    NOTEBOOK_RUNNING,
+    NOTEBOOK_SETTLED,
+    NOTEBOOK_STOPPED,
+    Clock,
+    DelayPolicy,
+    WaitRule,
+    wait_for,
+)
+
+EARLY, LATE = 1.0, 60.0
+
+
+@pytest.mark.parametrize(
+    "rule, status, elapsed, verdict",
+    [
+        (NOTEBOOK_CREATED, "CREATING", EARLY, "pending"),
+        (NOTEBOOK_CREATED, "INIT", LATE, "pending"),
+        (NOTEBOOK_CREATED, "RUNNING", EARLY, "success"),
+        (NOTEBOOK_CREATED, "CREATE_FAILED", EARLY, "failure"),
+        (NOTEBOOK_CREATED, "ERROR", EARLY, "failure"),
+        (NOTEBOOK_CREATED, "STOPPED", EARLY, "unexpected"),
+        (NOTEBOOK_CREATED, None, EARLY, "gone"),
+        (NOTEBOOK_RUNNING, "STARTING", LATE, "pending"),
+        (NOTEBOOK_RUNNING, "STOPPED", EARLY, "pending"),  # the service has not flipped yet
+        (NOTEBOOK_RUNNING, "STOPPED", LATE, "unexpected"),
+        (NOTEBOOK_RUNNING, "START_FAILED", EARLY, "failure"),
+        (NOTEBOOK_RUNNING, "FROZEN", EARLY, "failure"),
+        (NOTEBOOK_RUNNING, "RUNNING", EARLY, "success"),
+        (NOTEBOOK_STOPPED, "STOPPING", LATE, "pending"),
+        (NOTEBOOK_STOPPED, "RUNNING", EARLY, "pending"),
+        (NOTEBOOK_STOPPED, "RUNNING", LATE, "unexpected"),
+        (NOTEBOOK_STOPPED, "STOPPED", EARLY, "success"),
+        (NOTEBOOK_STOPPED, "ERROR", EARLY, "failure"),
+        (NOTEBOOK_DELETED, "DELETING", LATE, "pending"),
+        (NOTEBOOK_DELETED, None, EARLY, "success"),
+        (NOTEBOOK_DELETED, "DELETED", EARLY, "success"),
+        (NOTEBOOK_DELETED, "DELETE_FAILED", EARLY, "failure"),
+        (NOTEBOOK_DELETED, "STOPPED", EARLY, "pending"),
+        (NOTEBOOK_DELETED, "STOPPED", LATE, "unexpected"),
+        (NOTEBOOK_SETTLED, "STOPPING", LATE, "pending"),
+        (NOTEBOOK_SETTLED, "RUNNING", EARLY, "success"),
+        (NOTEBOOK_SETTLED, "START_FAILED", EARLY, "success"),
+        (NOTEBOOK_SETTLED, None, EARLY, "success"),
+    ],
+)
+def test_rule_table(rule: WaitRule, status: Optional[str], elapsed: float, verdict: str) -> None:
+    assert rule.outcome(status, elapsed) == verdict
+
+
+class FakeClock(Clock):
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+        super().__init__(now=lambda: self.t, sleep=self._sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += seconds
+
+
+def sequence(*statuses: Optional[str]):
+    items = list(statuses)
+
+    def fetch() -> Optional[Notebook]:
+        status = items.pop(0) if len(items) > 1 else items[0]
+        return None if status is None else Notebook(id="nb1", status=status, fail_reason="disk full")
+
+    return fetch
+
+
+def test_waits_through_transient_statuses() -> None:
+    clock = FakeClock()
+    result = wait_for(sequence("STOPPING", "STOPPING", "STOPPED"), NOTEBOOK_STOPPED, notebook_id="nb1", name="n",
+                      timeout=60, clock=clock)
+    assert result is not None and result.status == "STOPPED"
+    assert clock.sleeps == [0.2, 0.30000000000000004]
+
+
+def test_failure_carries_fail_reason() -> None:
+    with pytest.raises(NotebookFailedError, match="CREATE_FAILED while creating: disk full"):
+        wait_for(sequence("CREATING", "CREATE_FAILED"), NOTEBOOK_CREATED, notebook_id="nb1", name="n", timeout=60,
+                 clock=FakeClock())
+
+
+def test_timeout_names_what_the_notebook_was_doing() -> None:
+    with pytest.raises(WaitTimeoutError, match="still STARTING after 10s while starting"):
+        wait_for(sequence("STARTING"), NOTEBOOK_RUNNING, notebook_id="nb1", name="n", timeout=10, clock=FakeClock())
+
+
+def test_disappearing_is_success_only_when_deleting() -> None:
+    assert wait_for(sequence("DELETING", None), NOTEBOOK_DELETED, notebook_id="nb1", name="n", timeout=60,
+                    clock=FakeClock()) is None
+    with pytest.raises(NotebookGoneError):
+        wait_for(sequence("STARTING", None), NOTEBOOK_RUNNING, notebook_id="nb1", name="n", timeout=60,
+                 clock=FakeClock())
+
+
+def test_first_observation_saves_a_read() -> None:
+    reads = []
+
+    def fetch() -> Notebook:
+        reads.append(1)
+        return Notebook(id="nb1", status="RUNNING")
+
+    wait_for(fetch, NOTEBOOK_RUNNING, notebook_id="nb1", name="n", timeout=60, clock=FakeClock(),
+             first=Notebook(id="nb1", status="STARTING"))
+    assert len(reads) == 1
+
+
+def test_delay_policy_is_capped() -> None:
+    delays = DelayPolicy(initial=1, factor=2, maximum=5).delays()
+    assert [next(delays) for _ in range(5)] == [1, 2, 4, 5, 5]

@@ -1,0 +1,163 @@
+"""A Python language host for the Pulumi engine, for machines without an official one.
+
+The engine runs a Python program through a `pulumi-language-python` plugin that
+serves the `LanguageRuntime` gRPC service. Where no official plugin is installed
+(it cannot be built from the module proxy here), this module serves that service
+with the SDK's own inline-program server (`pulumi.automation._server.LanguageServer`,
+the one the Automation API uses), changed only so that `Run` executes the
+project's entry point file instead of an in-memory function.
+
+Protocol, as the engine expects from any language plugin: start a gRPC server on
+loopback, print its port alone on the first stdout line, serve until the engine
+ends the process with SIGINT (which must exit quietly).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import runpy
+import signal
+import sys
+import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Optional
+
+import grpc
+from pulumi import log
+from pulumi.automation._server import LanguageServer
+from pulumi.errors import RunError
+from pulumi.runtime import reset_options, run_in_stack, set_all_config
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc
+
+# The SDK raises this RunError when the engine closes the resource monitor after
+# it has already reported the real failure (for example a `check` failure).
+MONITOR_SHUTDOWN_MESSAGE = "Resource monitor has terminated"
+
+
+def resolve_entry_point(program_directory: str, entry_point: str) -> Path:
+    """The file to run: `main:` in Pulumi.yaml may name a file or a folder, or nothing."""
+    base = Path(program_directory or ".")
+    target = base if entry_point in ("", ".") else base / entry_point
+    if target.is_dir():
+        target = target / "__main__.py"
+    if not target.is_file():
+        raise FileNotFoundError(
+            f"no Pulumi program at {target}: expected __main__.py in the project directory "
+            "or a `main:` entry in Pulumi.yaml naming the program"
+        )
+    return target
+
+
+def is_monitor_shutdown(error: BaseException) -> bool:
+    """True when the error only says the engine already stopped the run."""
+    if isinstance(error, RunError):
+        return MONITOR_SHUTDOWN_MESSAGE in str(error)
+    if isinstance(error, grpc.RpcError):
+        return error.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
+    return False
+
+
+class ProgramLanguageServer(LanguageServer):
+    """Runs the project's program file; everything else is the SDK's inline server."""
+
+    def __init__(self, engine_address: str) -> None:
+        super().__init__(program=lambda: None)
+        self.engine_address = engine_address
+
+    def Run(self, request: Any, context: Any) -> language_pb2.RunResponse:  # noqa: N802 (gRPC name)
+        return contextvars.copy_context().run(self._run, request)
+
+    def _run(self, request: Any) -> language_pb2.RunResponse:
+        program_directory = request.info.program_directory or request.pwd or os.getcwd()
+        try:
+            entry = resolve_entry_point(program_directory, request.info.entry_point)
+        except FileNotFoundError as error:
+            return language_pb2.RunResponse(error=str(error))
+
+        if request.pwd:
+            os.chdir(request.pwd)
+        if program_directory not in sys.path:
+            sys.path.insert(0, program_directory)
+
+        reset_options(
+            project=request.project,
+            monitor_address=request.monitor_address,
+            engine_address=self.engine_address,
+            stack=request.stack,
+            parallel=request.parallel,
+            preview=request.dryRun,
+            organization=request.organization or "organization",
+        )
+        if request.config:
+            set_all_config(dict(request.config), list(request.configSecretKeys) or None)
+
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        # Same sizing as the SDK's own hosts: outputs resolve on this executor.
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=max(request.parallel, 1) * 4))
+
+        def program() -> None:
+            runpy.run_path(str(entry), run_name="__main__")
+
+        try:
+            loop.run_until_complete(run_in_stack(program))
+        except BaseException as error:  # noqa: BLE001 - every failure becomes the run's result
+            return self._failure(error)
+        finally:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return language_pb2.RunResponse()
+
+    @staticmethod
+    def _failure(error: BaseException) -> language_pb2.RunResponse:
+        """Report a failed run once, as the official host does, then tell the engine to bail."""
+        if is_monitor_shutdown(error):
+            # The engine has shown the cause already; a second line would only confuse.
+            return language_pb2.RunResponse(bail=True)
+        if isinstance(error, RunError):
+            log.error(str(error))
+        else:
+            log.error("Program failed with an unhandled exception:\n" + "".join(traceback.format_exception(error)))
+        return language_pb2.RunResponse(bail=True)
+
+
+def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
+    server = grpc.server(ThreadPoolExecutor(max_workers=4))
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(ProgramLanguageServer(engine_address), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    out = port_out or sys.stdout
+    out.write(f"{port}\n")
+    out.flush()
+
+    stopped = threading.Event()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    stopped.wait()
+    server.stop(0)
+
+
+def main(argv: list[str]) -> int:
+    # The engine passes its own address as the last argument, after flags
+    # such as `-root=...`; the flags matter only to the official host.
+    positional = [a for a in argv if not a.startswith("-")]
+    serve(positional[-1] if positional else "")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

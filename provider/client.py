@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 
 from .auth import encode_query
 from .errors import (
+    NOT_FOUND_CODES,
     TOKEN_REJECTED_CODES,
     ApiError,
     ModelArtsError,
@@ -86,6 +87,7 @@ class ModelArtsClient:
         timeout: float = 30.0,
         on_retry: Optional[Callable[[str], None]] = None,
         sleep: Callable[[float], None] = time.sleep,
+        session: Optional[requests.Session] = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.project_id = project_id
@@ -96,7 +98,7 @@ class ModelArtsClient:
         self.stats = CallStats()
         self._sleep = sleep
         self._rng = random.Random()
-        self._session = requests.Session()
+        self._session = session or requests.Session()
         # Every resource of a stack shares one provider process and one client.
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
         self._session.mount("http://", adapter)
@@ -281,7 +283,7 @@ def _api_error(response: requests.Response, method: str, path: str, notebook_id:
     except ValueError:
         pass
     retry_after = _retry_after(response.headers.get("Retry-After"))
-    kind = NotFoundError if (response.status_code == 404 or code == "ModelArts.6309") else ApiError
+    kind = NotFoundError if (response.status_code == 404 or code in NOT_FOUND_CODES) else ApiError
     return kind(
         response.status_code, code, message, method=method, path=path, notebook_id=notebook_id, retry_after=retry_after
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-# Codes the docs attach to "the notebook does not exist" (contract trap 11).
-NOT_FOUND_CODES = frozenset({"ModelArts.6309"})
+# Codes the docs attach to "does not exist": the notebook (6309, contract trap 11)
+# and the image (6797), both answered with HTTP 400.
+NOT_FOUND_CODES = frozenset({"ModelArts.6309", "ModelArts.6797"})
 # "The token expired / is invalid": renew the IAM token once and repeat the call.
 TOKEN_REJECTED_CODES = frozenset({"ModelArts.0202", "ModelArts.0203"})
 # Busy or overloaded answers worth retrying after a pause (the request had no effect).

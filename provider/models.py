@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Any, Generic, Literal, Optional, TypeVar
+from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # ---- enums, spelled as the reference spells them ----------------------------
 
@@ -94,6 +94,17 @@ def check_description(value: str) -> str:
     return value
 
 
+def _integral(value: Any) -> Any:
+    """Pulumi carries numbers as floats: 5.0 is the whole number 5, 5.5 is not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A whole number: 5 or 5.0, but not 5.5, "5" or True.
+WholeNumber = Annotated[int, BeforeValidator(_integral), Field(strict=True)]
+
+
 def upper_enum(value: Any) -> Any:
     """Requests in the docs' examples use lowercase (`evs`, `managed`); accept any case."""
     return value.upper() if isinstance(value, str) else value
@@ -115,7 +126,7 @@ class VolumeRequest(_Request):
 
     category: VolumeCategory
     ownership: VolumeOwnership = "MANAGED"
-    capacity: Optional[int] = Field(default=None, strict=True)
+    capacity: Optional[WholeNumber] = None
     uri: Optional[str] = None
     id: Optional[str] = None
 
@@ -146,7 +157,7 @@ class EndpointRequest(_Request):
 class LeaseRequest(_Request):
     """Auto-stop: `duration` ms from now. The docs define no field to disable it."""
 
-    duration: Optional[int] = Field(default=None, ge=LEASE_MIN_MS, le=LEASE_MAX_MS, strict=True)
+    duration: Optional[WholeNumber] = Field(default=None, ge=LEASE_MIN_MS, le=LEASE_MAX_MS)
     type: Optional[LeaseType] = None
 
     @field_validator("type", mode="before")
@@ -198,7 +209,7 @@ class UpdateNotebookRequest(_Request):
     description: Optional[str] = None
     flavor: Optional[str] = None
     image_id: Optional[str] = None
-    storage_new_size: Optional[int] = Field(default=None, ge=EVS_MIN_GB, le=EVS_MAX_GB, strict=True)
+    storage_new_size: Optional[WholeNumber] = Field(default=None, ge=EVS_MIN_GB, le=EVS_MAX_GB)
     endpoints: Optional[list[EndpointRequest]] = None
     hooks: Optional[CustomHooks] = None
 

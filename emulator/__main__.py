@@ -1,0 +1,125 @@
+"""`python -m emulator`: serve the emulator until SIGTERM or SIGINT.
+
+Prints exactly one line to stdout once the socket is bound, so a parent
+process can wait for it (and read the port when `--port 0` was asked for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+from types import FrameType
+from typing import Sequence
+
+from .app import create_app
+from .server import build_server, is_loopback, quiet_access_log
+from .settings import NOT_FOUND_STYLES, Settings
+
+
+class _Stop(Exception):
+    pass
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    defaults = Settings()
+    p = argparse.ArgumentParser(prog="python -m emulator", description="Local ModelArts notebook + IAM emulator.")
+    p.add_argument("--host", default=defaults.host)
+    p.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
+    p.add_argument("--port-file", help="also write the bound port number to this file")
+    p.add_argument("--allow-non-loopback", action="store_true", help="allow binding to a non-loopback host")
+    p.add_argument("--transition-seconds", type=float, default=defaults.transition_seconds)
+    p.add_argument("--access-key", default=defaults.access_key)
+    p.add_argument("--secret-key", default=defaults.secret_key)
+    p.add_argument("--project-id", default=defaults.project_id)
+    p.add_argument("--project-name", default=defaults.project_name)
+    p.add_argument("--username", default=defaults.username)
+    p.add_argument("--password", default=defaults.password)
+    p.add_argument("--domain", default=defaults.domain)
+    p.add_argument("--token-lifetime-seconds", type=float, default=defaults.token_lifetime_seconds)
+    p.add_argument("--not-found-style", choices=NOT_FOUND_STYLES, default=defaults.not_found_style)
+    p.add_argument("--max-notebooks", type=int, default=defaults.max_notebooks)
+    p.add_argument("--max-clock-skew-seconds", type=float, default=defaults.max_clock_skew_seconds)
+    p.add_argument("--keep-deleted", action="store_true",
+                   help="keep deleted notebooks visible with status DELETED")
+    p.add_argument("--log-requests", action="store_true", help="write an access log line per request to stderr")
+    return p.parse_args(argv)
+
+
+def write_port_file(path: str, port: int) -> None:
+    """Write then rename, so a reader never sees a partial file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".emulator-port-", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{port}\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.allow_non_loopback and not is_loopback(args.host):
+        print(f"emulator: refusing to bind to non-loopback host {args.host!r} "
+              "(pass --allow-non-loopback to allow it)", file=sys.stderr)
+        return 2
+    try:
+        settings = Settings(
+            host=args.host,
+            port=args.port,
+            transition_seconds=args.transition_seconds,
+            access_key=args.access_key,
+            secret_key=args.secret_key,
+            project_id=args.project_id,
+            project_name=args.project_name,
+            username=args.username,
+            password=args.password,
+            domain=args.domain,
+            token_lifetime_seconds=args.token_lifetime_seconds,
+            not_found_style=args.not_found_style,
+            max_notebooks=args.max_notebooks,
+            max_clock_skew_seconds=args.max_clock_skew_seconds,
+            keep_deleted=args.keep_deleted,
+        )
+    except ValueError as exc:
+        print(f"emulator: {exc}", file=sys.stderr)
+        return 2
+
+    quiet_access_log(args.log_requests)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    try:
+        server = build_server(create_app(settings), settings.host, settings.port)
+    except OSError as exc:
+        print(f"emulator: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except _Stop:
+        return 0
+    try:
+        port = server.server_port
+        if args.port_file:
+            write_port_file(args.port_file, port)
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        print(f"emulator listening on http://{host}:{port}", flush=True)
+        server.serve_forever()
+    except (_Stop, KeyboardInterrupt):
+        pass
+    finally:
+        # Further signals during shutdown must not print a traceback either.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -132,6 +132,14 @@ class ProgramLanguageServer(LanguageServer):
 
 
 def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
+    # Handlers first: the engine may stop us as soon as it has read the port.
+    stopped = threading.Event()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     server = grpc.server(ThreadPoolExecutor(max_workers=4))
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(ProgramLanguageServer(engine_address), server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -140,13 +148,6 @@ def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
     out.write(f"{port}\n")
     out.flush()
 
-    stopped = threading.Event()
-
-    def stop(_signum: int, _frame: Any) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     stopped.wait()
     server.stop(0)
 

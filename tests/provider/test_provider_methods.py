@@ -1,0 +1,212 @@
+"""NotebookProvider's methods called directly, against the emulator over loopback.
+
+Faster than the engine scenarios, so the edge cases of each method live here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+
+from provider.errors import ConfigurationError, NotebookFailedError
+from provider.notebook import UNKNOWN, NotebookProvider, plan
+from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, PROJECT_ID, SECRET_KEY, Emulator, notebook_spec
+
+
+def make_provider(emulator: Emulator, **extra: str) -> NotebookProvider:
+    provider = NotebookProvider()
+    raw = {
+        "modelarts:endpoint": emulator.url,
+        "modelarts:region": "eu-de",
+        "modelarts:projectId": PROJECT_ID,
+        "modelarts:accessKey": ACCESS_KEY,
+        "modelarts:secretKey": SECRET_KEY,
+        **extra,
+    }
+    provider.configure(ConfigureRequest(Config(raw, "test")))
+    return provider
+
+
+@pytest.fixture
+def provider(emulator: Emulator) -> NotebookProvider:
+    return make_provider(emulator)
+
+
+def props(**overrides: Any) -> dict[str, Any]:
+    return {**notebook_spec(), **overrides}
+
+
+def kinds(emulator: Emulator, since: int = 0) -> list[str]:
+    out = []
+    for method, path in emulator.mutating(since):
+        tail = path.rsplit("/", 1)[-1]
+        out.append({"notebooks": "create"}.get(tail, tail) if method == "POST" else method.lower())
+    return out
+
+
+def test_check_normalises_and_accepts_good_inputs(provider: NotebookProvider) -> None:
+    result = provider.check({}, props(volume={"category": "evs", "ownership": "managed", "capacity": 5.0}))
+    assert result.failures == []
+    assert result.inputs["volume"] == {"category": "EVS", "ownership": "MANAGED", "capacity": 5}
+    assert result.inputs["running"] is True
+
+
+def test_check_reports_one_failure_per_bad_field(provider: NotebookProvider, emulator: Emulator) -> None:
+    result = provider.check({}, props(name="bad name", description="<b>", volume={"category": "X"}, running="no",
+                                      colour="red"))
+    fields = sorted(f.property for f in result.failures)
+    assert fields == ["colour", "description", "name", "running", "volume.category"]
+    assert emulator.mutating() == []
+
+
+def test_check_does_not_judge_values_unknown_at_preview(provider: NotebookProvider) -> None:
+    result = provider.check({}, props(flavor=UNKNOWN, image_id=UNKNOWN, volume=UNKNOWN))
+    assert result.failures == []
+
+
+def test_check_names_unknown_image(provider: NotebookProvider) -> None:
+    result = provider.check({}, props(image_id="00000000-0000-0000-0000-00000000beef"))
+    assert [f.property for f in result.failures] == ["image_id"]
+
+
+def test_missing_configuration_fails_check_with_one_clear_message(emulator: Emulator) -> None:
+    provider = NotebookProvider()
+    provider.configure(ConfigureRequest(Config({"modelarts:region": "eu-de", "modelarts:regoin": "x"}, "test")))
+    [failure] = provider.check({}, props()).failures
+    assert "no credentials" in failure.reason or "unknown configuration keys" in failure.reason
+
+
+def test_unknown_config_key_is_reported(emulator: Emulator) -> None:
+    provider = make_provider(emulator, **{"modelarts:acessKey": "typo"})
+    [failure] = provider.check({}, props()).failures
+    assert "modelarts:acessKey" in failure.reason
+
+
+def test_create_waits_for_running_and_returns_outputs(provider: NotebookProvider, emulator: Emulator) -> None:
+    result = provider.create(props())
+    assert result.outs["status"] == "RUNNING" and result.outs["url"] and result.outs["token"]
+    assert result.outs["notebook_id"] == result.id
+    assert kinds(emulator) == ["create"]
+
+
+def test_create_failure_names_the_reason(provider: NotebookProvider, emulator: Emulator) -> None:
+    emulator.configure(transition_seconds=2)
+    import threading
+
+    def fail_soon() -> None:
+        import time
+        for _ in range(100):
+            notebooks = emulator.notebooks()
+            if notebooks:
+                emulator.force_status(notebooks[0]["id"], "CREATE_FAILED", "no capacity in the zone")
+                return
+            time.sleep(0.02)
+
+    threading.Thread(target=fail_soon).start()
+    with pytest.raises(NotebookFailedError, match="CREATE_FAILED while creating: no capacity in the zone"):
+        provider.create(props())
+
+
+def test_update_of_run_state_only_starts_or_stops(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    before = len(emulator.requests())
+    stopped = provider.update(created.id, created.outs, props(running=False))
+    assert stopped.outs["status"] == "STOPPED" and kinds(emulator, before) == ["stop"]
+    before = len(emulator.requests())
+    started = provider.update(created.id, stopped.outs, props(running=True))
+    assert started.outs["status"] == "RUNNING" and kinds(emulator, before) == ["start"]
+
+
+def test_flavor_change_on_running_notebook_stops_updates_and_restarts(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    created = provider.create(props())
+    before = len(emulator.requests())
+    result = provider.update(created.id, created.outs, props(flavor=BIG_CPU_FLAVOR))
+    assert kinds(emulator, before) == ["stop", "put", "start"]
+    assert result.outs["flavor"] == BIG_CPU_FLAVOR and result.outs["status"] == "RUNNING"
+
+
+def test_flavor_change_on_stopped_notebook_stays_stopped(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props(running=False))
+    before = len(emulator.requests())
+    result = provider.update(created.id, created.outs, props(running=False, flavor=BIG_CPU_FLAVOR))
+    assert kinds(emulator, before) == ["put"]
+    assert result.outs["status"] == "STOPPED"
+
+
+def test_unswitchable_flavor_fails_before_stopping(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    before = len(emulator.requests())
+    with pytest.raises(ConfigurationError, match="cannot switch to flavor 'modelarts.vm.gpu.v100'; it can switch to"):
+        provider.update(created.id, created.outs, props(flavor="modelarts.vm.gpu.v100"))
+    assert kinds(emulator, before) == []
+
+
+def test_description_and_name_update_in_place_without_restart(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    before = len(emulator.requests())
+    result = provider.update(created.id, created.outs, props(name="renamed", description="team notebook"))
+    assert kinds(emulator, before) == ["put"]
+    assert result.outs["name"] == "renamed" and result.outs["status"] == "RUNNING"
+
+
+def test_read_reflects_the_live_notebook_and_a_deletion(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    emulator.force_status(created.id, "STOPPED")
+    read = provider.read(created.id, created.outs)
+    assert read.outs["status"] == "STOPPED" and read.outs["running"] is False
+    emulator.reset()
+    assert provider.read(created.id, created.outs).id == ""
+
+
+def test_delete_stops_a_running_notebook_first(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    before = len(emulator.requests())
+    provider.delete(created.id, created.outs)
+    assert kinds(emulator, before) == ["stop", "delete"]
+    assert emulator.notebooks() == []
+
+
+def test_delete_of_an_already_deleted_notebook_succeeds(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props(running=False))
+    emulator.reset()
+    provider.delete(created.id, created.outs)
+
+
+def test_delete_waits_for_a_transition_in_progress(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    provider._client().start_notebook  # noqa: B018 - client is built
+    provider._client().stop_notebook(created.id)  # STOPPING when delete arrives
+    provider.delete(created.id, created.outs)
+    assert emulator.notebooks() == []
+
+
+@pytest.mark.parametrize(
+    "change, replaces, update",
+    [
+        ({"running": False}, [], {}),
+        ({"flavor": BIG_CPU_FLAVOR}, [], {"flavor": BIG_CPU_FLAVOR}),
+        ({"volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 10}}, [], {"storage_new_size": 10}),
+        ({"volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 4}}, ["volume"], {}),
+        ({"volume": {"category": "EFS", "ownership": "MANAGED", "capacity": 5}}, ["volume"], {}),
+        ({"workspace_id": "ws-2"}, ["workspace_id"], {}),
+        ({"feature": "DEFAULT"}, ["feature"], {}),
+    ],
+)
+def test_plan_separates_in_place_changes_from_replacements(provider: NotebookProvider, change: dict,
+                                                           replaces: list, update: dict) -> None:
+    olds = provider.create(props()).outs
+    planned = plan(olds, props(**change))
+    assert list(planned.replaces) == replaces
+    assert planned.update == update
+    assert planned.changes
+
+
+def test_unchanged_inputs_plan_nothing(provider: NotebookProvider) -> None:
+    olds = provider.create(props()).outs
+    assert not plan(olds, props()).changes
+    assert provider.diff("x", olds, props()).changes is False

@@ -31,6 +31,8 @@ from .errors import (
 )
 from .models import (
     CreateNotebookRequest,
+    DataVolume,
+    MountRequest,
     Flavor,
     FlavorPage,
     ImageGroup,
@@ -241,6 +243,23 @@ class ModelArtsClient:
     def renew_lease(self, notebook_id: str, request: LeaseRequest) -> Optional[Lease]:
         body = self._call("PATCH", f"/notebooks/{notebook_id}/lease", body=request.to_wire(), notebook_id=notebook_id)
         return Lease.model_validate(body) if body else None
+
+    def mount_storage(self, notebook_id: str, request: MountRequest) -> DataVolume:
+        body = self._call("POST", f"/notebooks/{notebook_id}/storage", body=request.to_wire(), notebook_id=notebook_id)
+        return DataVolume.model_validate(body or {})
+
+    def list_storage(self, notebook_id: str) -> list[DataVolume]:
+        body = self._call("GET", f"/notebooks/{notebook_id}/storage", notebook_id=notebook_id)
+        return Page[DataVolume].model_validate(body or {}).data
+
+    def get_storage(self, notebook_id: str, storage_id: str) -> DataVolume:
+        return DataVolume.model_validate(
+            self._call("GET", f"/notebooks/{notebook_id}/storage/{storage_id}", notebook_id=notebook_id)
+        )
+
+    def unmount_storage(self, notebook_id: str, storage_id: str) -> Optional[DataVolume]:
+        body = self._call("DELETE", f"/notebooks/{notebook_id}/storage/{storage_id}", notebook_id=notebook_id)
+        return DataVolume.model_validate(body) if body else None
 
     def list_switchable_flavors(self, notebook_id: str) -> list[Flavor]:
         body = self._call("GET", f"/notebooks/{notebook_id}/flavors", notebook_id=notebook_id)

@@ -71,15 +71,28 @@ class NotFoundError(ApiError):
     """The notebook (or other object) does not exist: HTTP 404, or 400 + ModelArts.6309."""
 
 
+# What a user can do about each failure status.
+REMEDIES = {
+    "CREATE_FAILED": "fix the cause (quota, a sold-out flavor, the image) and run `pulumi up` again",
+    "START_FAILED": "run `pulumi up` again to retry the start (ModelArts.6360 means capacity is short for now)",
+    "ERROR": "look at it in the ModelArts console; `pulumi up` retries the start, `pulumi up --replace <urn>` recreates it",
+    "FROZEN": "the account is frozen for arrears (ModelArts.6326): top it up, then run `pulumi up`",
+    "DELETE_FAILED": "run `pulumi destroy` (or `pulumi up`) again to retry the deletion",
+}
+
+
 class NotebookFailedError(ModelArtsError):
     """The notebook reached a failure status (CREATE_FAILED, START_FAILED, ERROR...)."""
 
-    def __init__(self, notebook_id: str, name: str, status: str, fail_reason: Optional[str], doing: str) -> None:
+    def __init__(
+        self, notebook_id: str, name: str, status: str, fail_reason: Optional[str], doing: str, note: str = ""
+    ) -> None:
         self.notebook_id = notebook_id
         self.status = status
         self.fail_reason = fail_reason
         reason = f": {fail_reason}" if fail_reason else " (the service gave no fail_reason)"
-        super().__init__(f"notebook {name!r} ({notebook_id}) ended in {status} while {doing}{reason}")
+        remedy = REMEDIES.get(status, "run `pulumi refresh` to see its state, then `pulumi up`")
+        super().__init__(f"notebook {name!r} ({notebook_id}) ended in {status} while {doing}{reason}.{note} What to do: {remedy}")
 
 
 class WaitTimeoutError(ModelArtsError):

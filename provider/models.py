@@ -8,6 +8,7 @@ ones (contract trap 18) and the docs' examples disagree on which fields appear.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import Enum
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
@@ -146,12 +147,28 @@ class VolumeRequest(_Request):
         return self
 
 
+def check_public_ip(value: str) -> str:
+    """The docs allow at most 5 *public* addresses; a private one would never match."""
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address or CIDR block") from None
+    if not network.is_global:
+        raise ValueError(f"{value!r} is not a public address (private, loopback and reserved ranges never reach the notebook)")
+    return value
+
+
 class EndpointRequest(_Request):
     service: EndpointService
     key_pair_names: Optional[list[str]] = None
     allowed_access_ips: Optional[list[str]] = Field(default=None, max_length=MAX_ALLOWED_IPS)
 
     _upper = field_validator("service", mode="before")(upper_enum)
+
+    @field_validator("allowed_access_ips")
+    @classmethod
+    def _public(cls, value: Optional[list[str]]) -> Optional[list[str]]:
+        return None if value is None else [check_public_ip(ip) for ip in value]
 
 
 class LeaseRequest(_Request):
@@ -180,6 +197,14 @@ class ContainerHooks(_Request):
 
 class CustomHooks(_Request):
     container_hooks: ContainerHooks
+
+
+class MountRequest(_Request):
+    """OBS dynamic mount; the response says OBSFS even when OBS was sent (trap 2)."""
+
+    category: Literal["OBS"] = "OBS"
+    mount_path: str
+    uri: str
 
 
 class CreateNotebookRequest(_Request):

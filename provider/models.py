@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 # ---- enums, spelled as the reference spells them ----------------------------
 
 
-class NotebookStatus(str, Enum):
+class NotebookStatus(StrEnum):
     INIT = "INIT"
     CREATING = "CREATING"
     STARTING = "STARTING"

@@ -34,6 +34,7 @@ from pulumi.dynamic import (
 from . import waiter
 from .client import ModelArtsClient
 from .config import ProviderSettings, load_settings, unknown_keys
+from .host import adapt_server
 from .errors import ApiError, ConfigurationError, ModelArtsError, NotebookFailedError, NotFoundError
 from .inputs import (
     UNKNOWN,
@@ -89,6 +90,7 @@ class NotebookProvider(ResourceProvider):
     # ---- configuration -------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
+        adapt_server()
         raw = getattr(req.config, "_props", {}) or {}
         try:
             self._settings = load_settings(req.config.get, os.environ)

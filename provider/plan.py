@@ -184,7 +184,12 @@ def plan(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
     drift = status != target and news.get("run_state_drift", "enforce") != "ignore"
     run_state = declared_change or drift
     if drift and not declared_change and status is not None:
-        notes.append(f"the notebook is {status} outside the program: it will be {'started' if desired else 'stopped'}")
+        if status == S.FROZEN:
+            notes.append("the notebook is FROZEN (the account is in arrears): it cannot be started until the account is topped up")
+        elif status in (S.START_FAILED, S.ERROR):
+            notes.append(f"the notebook is {status}: it will be started again")
+        elif status != S.CREATE_FAILED:
+            notes.append(f"the notebook is {status} outside the program: it will be {'started' if desired else 'stopped'}")
 
     needs_stop = [k for k in NEEDS_STOPPED if k in update]
     restart = bool(needs_stop) and desired and status == S.RUNNING and not replaces

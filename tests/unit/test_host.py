@@ -1,0 +1,50 @@
+"""Adjustments to the SDK's dynamic-provider server: found when present, harmless when not."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+import types
+from concurrent.futures import ThreadPoolExecutor
+
+from provider import host
+from provider.errors import ModelArtsError
+
+
+def test_the_executor_running_a_call_is_found_and_widened() -> None:
+    executor = ThreadPoolExecutor(max_workers=4)
+    try:
+        found = executor.submit(host.current_executor).result()
+        assert found is executor
+        assert executor.submit(host.lift_call_limit, 64).result() is True
+        assert executor._max_workers == 64
+    finally:
+        executor.shutdown()
+
+
+def test_outside_an_executor_nothing_changes() -> None:
+    assert host.current_executor() is None
+    assert host.lift_call_limit(64) is False
+
+
+def test_provider_errors_are_shown_without_traceback(monkeypatch) -> None:
+    server = types.ModuleType("fake_server")
+    server.DynamicResourceProviderServicer = object  # type: ignore[attr-defined]
+    server.traceback = traceback  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pulumi.dynamic.__main__", server)
+    monkeypatch.delitem(sys.modules, "__main__", raising=False)
+    assert host.readable_errors() is True
+    try:
+        raise ModelArtsError("notebook 'x' ended in FROZEN")
+    except ModelArtsError:
+        assert server.traceback.format_exc() == "notebook 'x' ended in FROZEN"
+    try:
+        raise KeyError("bug")
+    except KeyError:
+        assert server.traceback.format_exc().startswith("Traceback")
+
+
+def test_an_unknown_server_is_left_alone(monkeypatch) -> None:
+    monkeypatch.delitem(sys.modules, "pulumi.dynamic.__main__", raising=False)
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("something_else"))
+    assert host.readable_errors() is False

@@ -79,6 +79,8 @@ class NotebookProvider(ResourceProvider):
         self._config_error: Optional[str] = None
         self._client_instance: Optional[ModelArtsClient] = None
         self._lookups: dict[str, Any] = {}
+        self._learned = LearnedTimings()
+        self._call = _CallTimings()
 
     # The provider is pickled into state: ship only the class, never a client.
     def __getstate__(self) -> dict[str, Any]:
@@ -177,12 +179,13 @@ class NotebookProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = parse_inputs(props)
         client = self._client()
+        self._call.begin({})
         notebook = self._adopt(client, inputs) if inputs.adopt_id else self._find_own(client, inputs)
         if notebook is None:
             notebook = self._create_new(client, inputs)
         assert notebook.id
         notebook = self._converge(client, notebook, inputs, outputs(props, notebook))
-        return CreateResult(notebook.id, outputs(props, notebook))
+        return CreateResult(notebook.id, outputs(props, notebook, self._call.timings()))
 
     def _create_new(self, client: ModelArtsClient, inputs: NotebookInputs) -> NotebookModel:
         created = client.create_notebook(inputs.create_request())
@@ -252,9 +255,10 @@ class NotebookProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = parse_inputs(news)
         client = self._client()
+        self._call.begin(olds.get("timings") or {})
         notebook = self._settled(client, id_, inputs)
         notebook = self._converge(client, notebook, inputs, outputs(olds, notebook))
-        return UpdateResult(outputs(news, notebook))
+        return UpdateResult(outputs(news, notebook, self._call.timings()))
 
     def _converge(
         self, client: ModelArtsClient, notebook: NotebookModel, inputs: NotebookInputs, current: Mapping[str, Any]
@@ -352,8 +356,9 @@ class NotebookProvider(ResourceProvider):
 
     def _wait_mount(self, client: ModelArtsClient, notebook_id: str, storage_id: str, inputs: NotebookInputs,
                     gone: bool) -> None:
-        deadline = time.monotonic() + inputs.limits.update
-        for delay in waiter.DelayPolicy().delays():
+        started = time.monotonic()
+        deadline = started + inputs.limits.update
+        while True:
             try:
                 status = client.get_storage(notebook_id, storage_id).status
             except NotFoundError:
@@ -368,7 +373,7 @@ class NotebookProvider(ResourceProvider):
                 )
             if time.monotonic() > deadline:
                 raise ModelArtsError(f"notebook {inputs.name!r} ({notebook_id}): OBS mount {storage_id} still {status}")
-            time.sleep(delay)
+            time.sleep(waiter.DelayPolicy().next_delay(time.monotonic() - started))
 
     # ---- delete --------------------------------------------------------------
 
@@ -453,6 +458,8 @@ class NotebookProvider(ResourceProvider):
     ) -> NotebookModel:
         label = name or (inputs.name if inputs else notebook_id)
         timeout = getattr(inputs.limits if inputs else Timeouts(), operation)
+        kind = operation if rule.subject is waiter.notebook_status and rule is not waiter.NOTEBOOK_SETTLED else None
+        started = time.monotonic()
         notebook = waiter.wait_for(
             lambda: client.find_notebook(notebook_id),
             rule,
@@ -461,13 +468,56 @@ class NotebookProvider(ResourceProvider):
             timeout=timeout,
             first=first,
             on_poll=_progress_reporter(label, rule.doing),
+            expected=(self._call.hint(kind) or self._learned.expected(kind)) if kind else None,
         )
+        if kind and first is not None:  # a transition this call started and saw through
+            took = time.monotonic() - started
+            self._learned.record(kind, took)
+            self._call.record(kind, took)
         if notebook is None:
             return NotebookModel(id=notebook_id, status=S.DELETED)
         if notebook is first:
             # Transition answers may lack fields (the create answer has no url).
             notebook = client.get_notebook(notebook_id)
         return notebook
+
+
+class LearnedTimings:
+    """How long each kind of transition took in this process: shared by every
+    notebook of the stack, so the first notebooks of a fleet teach the rest."""
+
+    def __init__(self, keep: int = 9) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, list[float]] = {}
+        self._keep = keep
+
+    def record(self, kind: str, seconds: float) -> None:
+        with self._lock:
+            self._seen.setdefault(kind, []).append(seconds)
+            del self._seen[kind][: -self._keep]
+
+    def expected(self, kind: Optional[str]) -> Optional[float]:
+        with self._lock:
+            seen = sorted(self._seen.get(kind or "", []))
+        return seen[len(seen) // 2] if seen else None
+
+
+class _CallTimings(threading.local):
+    """Timings of the notebook one provider call is working on (each call has its thread)."""
+
+    def begin(self, previous: Mapping[str, Any]) -> None:
+        self.previous = {k: float(v) for k, v in previous.items() if isinstance(v, (int, float))}
+        self.observed: dict[str, float] = {}
+
+    def hint(self, kind: Optional[str]) -> Optional[float]:
+        return getattr(self, "previous", {}).get(kind or "")
+
+    def record(self, kind: str, seconds: float) -> None:
+        if hasattr(self, "observed"):
+            self.observed[kind] = round(seconds, 3)
+
+    def timings(self) -> dict[str, float]:
+        return {**getattr(self, "previous", {}), **getattr(self, "observed", {})}
 
 
 def _if_status(notebook: Optional[NotebookModel]) -> Optional[NotebookModel]:

@@ -35,11 +35,16 @@ OUTPUT_KEYS = (
     "fail_reason",
     "action_progress",
     "create_at",
+    "timings",
 )
 
 
-def outputs(inputs: Mapping[str, Any], notebook: Notebook) -> dict[str, Any]:
-    """State = the declared inputs, overlaid with what the service reports."""
+def outputs(inputs: Mapping[str, Any], notebook: Notebook, timings: Optional[Mapping[str, float]] = None) -> dict[str, Any]:
+    """State = the declared inputs, overlaid with what the service reports.
+
+    `timings` (seconds each kind of transition last took) are kept in state so
+    the next run polls at the right moments from its first transition.
+    """
     live = notebook.model_dump(mode="json", exclude_none=True)
     out: dict[str, Any] = {k: inputs.get(k) for k in INPUT_KEYS}
     description, _identity = split_identity(notebook.description)
@@ -57,6 +62,7 @@ def outputs(inputs: Mapping[str, Any], notebook: Notebook) -> dict[str, Any]:
         endpoints=live.get("endpoints") if notebook.endpoints is not None else inputs.get("endpoints"),
         action_progress=live.get("action_progress"),
         create_at=notebook.create_at,
+        timings=dict(timings) if timings is not None else inputs.get("timings"),
     )
     # Live values of updatable fields, so a change made outside the program shows as drift.
     for key in ("name", "flavor"):

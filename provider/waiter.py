@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 from .errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
 from .models import FAILED_STATUSES, Notebook, NotebookStatus
@@ -22,17 +22,30 @@ S = NotebookStatus
 
 @dataclass(frozen=True)
 class DelayPolicy:
-    """Exponential polling: quick first looks, then at most one poll per `maximum` s."""
+    """When to look again, so a transition is seen soon after it ends without
+    hammering the API.
+
+    With an expected duration (learned from earlier transitions of the same
+    kind): one look just before it should end, then dense looks (every
+    `dense_share` of it), backing off once the transition runs well over.
+    Without one: look again after `share` of the time waited so far, so the
+    delay in noticing stays a fixed share of the transition however long it is,
+    with polls growing only logarithmically.
+    """
 
     initial: float = 0.2
-    factor: float = 1.5
-    maximum: float = 5.0
+    share: float = 0.15
+    early: float = 0.85
+    dense_share: float = 0.04
+    maximum: float = 10.0
 
-    def delays(self) -> Iterator[float]:
-        delay = self.initial
-        while True:
-            yield delay
-            delay = min(self.maximum, delay * self.factor)
+    def next_delay(self, elapsed: float, expected: Optional[float] = None) -> float:
+        if expected and expected > 0:
+            if elapsed < self.early * expected:
+                return self.early * expected - elapsed
+            if elapsed < 1.5 * expected:
+                return min(self.maximum, max(0.1, self.dense_share * expected))
+        return min(self.maximum, max(self.initial, self.share * elapsed))
 
 
 def notebook_status(notebook: Notebook) -> Optional[str]:
@@ -132,15 +145,16 @@ def wait_for(
     clock: Optional[Clock] = None,
     on_poll: Optional[Callable[[Notebook, float], None]] = None,
     first: Optional[Notebook] = None,
+    expected: Optional[float] = None,
 ) -> Optional[Notebook]:
     """Poll `fetch` until `rule` is met; return the last notebook (None if gone).
 
     `first` is a notebook just returned by the call that started the
     transition; it counts as the first observation (saves a read).
+    `expected` is how long such a transition took before, if known.
     """
     clock = clock or Clock()
     started = clock.now()
-    delays = rule.delay.delays()
     notebook = first
     observed = first is not None
     while True:
@@ -161,4 +175,4 @@ def wait_for(
             raise NotebookFailedError(notebook_id, name, status, notebook.fail_reason, rule.doing)
         if elapsed >= timeout:
             raise WaitTimeoutError(notebook_id, name, rule.doing, status, elapsed)
-        clock.sleep(min(next(delays), max(0.0, timeout - elapsed)))
+        clock.sleep(min(rule.delay.next_delay(elapsed, expected), max(0.0, timeout - elapsed)))

@@ -211,3 +211,15 @@ def test_unchanged_inputs_plan_nothing(provider: NotebookProvider) -> None:
     olds = provider.create(props()).outs
     assert not plan(olds, props()).changes
     assert provider.diff("x", olds, props()).changes is False
+
+
+def test_transition_timings_are_kept_in_state_for_the_next_run(provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    assert created.outs["timings"]["create"] > 0
+    stopped = provider.update(created.id, created.outs, props(running=False))
+    assert set(stopped.outs["timings"]) == {"create", "stop"}
+    # A later run starts from what the state remembers, and adds what it saw.
+    fresh = make_provider(emulator)
+    started = fresh.update(created.id, stopped.outs, props(running=True))
+    assert set(started.outs["timings"]) == {"create", "stop", "start"}
+    assert fresh.read(created.id, started.outs).outs["timings"] == started.outs["timings"]

@@ -86,7 +86,7 @@ def test_waits_through_transient_statuses() -> None:
     result = wait_for(sequence("STOPPING", "STOPPING", "STOPPED"), NOTEBOOK_STOPPED, notebook_id="nb1", name="n",
                       timeout=60, clock=clock)
     assert result is not None and result.status == "STOPPED"
-    assert clock.sleeps == [0.2, 0.30000000000000004]
+    assert clock.sleeps == [0.2, 0.2]
 
 
 def test_failure_carries_fail_reason() -> None:
@@ -120,6 +120,35 @@ def test_first_observation_saves_a_read() -> None:
     assert len(reads) == 1
 
 
-def test_delay_policy_is_capped() -> None:
-    delays = DelayPolicy(initial=1, factor=2, maximum=5).delays()
-    assert [next(delays) for _ in range(5)] == [1, 2, 4, 5, 5]
+def polls_until(transition: float, expected=None) -> tuple[int, float]:
+    """(polls, how late the end was seen) for a transition of `transition` seconds."""
+    policy, elapsed, polls = DelayPolicy(), 0.0, 0
+    while True:
+        elapsed += policy.next_delay(elapsed, expected)
+        polls += 1
+        if elapsed >= transition:
+            return polls, elapsed - transition
+
+
+@pytest.mark.parametrize("transition", [1.0, 5.0, 60.0, 300.0])
+def test_unknown_duration_is_seen_within_a_share_of_it(transition: float) -> None:
+    polls, late = polls_until(transition)
+    assert late <= 0.15 * transition + 0.2
+    # Logarithmic at first, then at most one look per `maximum` (10 s).
+    assert polls <= (20 if transition <= 5 else 60)
+
+
+@pytest.mark.parametrize("transition", [1.0, 5.0, 60.0, 300.0])
+def test_known_duration_is_seen_early_with_few_polls(transition: float) -> None:
+    polls, late = polls_until(transition, expected=transition)
+    assert late <= max(0.1, 0.04 * transition)
+    assert polls <= 6
+
+
+def test_a_transition_slower_than_expected_backs_off() -> None:
+    polls, late = polls_until(50.0, expected=5.0)
+    assert polls <= 40 and late <= 0.15 * 50
+
+
+def test_delays_are_capped() -> None:
+    assert DelayPolicy(maximum=5).next_delay(1000.0) == 5

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from .auth import auth_kind, authenticate
 from .context import Emulator
 from .errors import ApiError, IamError
+from .faults import FaultRule
 from .settings import Clock, Settings
 from .signing import parse_query
 
@@ -74,21 +75,12 @@ def _gate() -> Response | None:
 
     with ctx.lock:
         fault = ctx.faults.pick(request.method, path)
-    if fault is not None:
-        if fault.delay_seconds:
-            time.sleep(fault.delay_seconds)
-        if fault.reset_connection:
-            request.environ[RESET_FLAG] = True
-            g.log_status = 0
-            return Response(status=500)
-        if fault.status is not None:
-            headers = {}
-            if fault.retry_after is not None:
-                value = fault.retry_after
-                headers["Retry-After"] = str(int(value)) if float(value).is_integer() else str(value)
-            return _error_response(
-                fault.status, {"error_code": fault.error_code, "error_msg": fault.message}, headers
-            )
+    if fault is not None and fault.after_effect:
+        g.late_fault = fault  # answered in _log, once the request took effect
+    elif fault is not None:
+        answer = _fault_response(fault)
+        if answer is not None:
+            return answer
 
     if not path.startswith("/v1/"):
         return None
@@ -112,7 +104,27 @@ def _gate() -> Response | None:
     return None
 
 
+def _fault_response(fault: FaultRule) -> Response | None:
+    """The answer a fault gives instead of the service's; None when it only delays."""
+    if fault.delay_seconds:
+        time.sleep(fault.delay_seconds)
+    if fault.reset_connection:
+        request.environ[RESET_FLAG] = True
+        g.log_status = 0
+        return Response(status=500)
+    if fault.status is None:
+        return None
+    headers = {}
+    if fault.retry_after is not None:
+        value = fault.retry_after
+        headers["Retry-After"] = str(int(value)) if float(value).is_integer() else str(value)
+    return _error_response(fault.status, {"error_code": fault.error_code, "error_msg": fault.message}, headers)
+
+
 def _log(response: Response) -> Response:
+    late = getattr(g, "late_fault", None)
+    if late is not None:
+        response = _fault_response(late) or response
     if getattr(g, "api", False):
         ctx = emulator()
         with ctx.lock:

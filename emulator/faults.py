@@ -1,7 +1,9 @@
 """Injected faults, for client retry and timeout tests.
 
 A matching rule answers before authentication and before any state change,
-the way a gateway in front of the service would.
+the way a gateway in front of the service would; with `after_effect` it
+answers instead of the real response, after the request took effect (the
+answer was lost on the way back: the case a client must not repeat blindly).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class FaultRule:
     probability: float = 1.0
     delay_seconds: float = 0.0
     reset_connection: bool = False
+    after_effect: bool = False
     fired: int = 0
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
@@ -52,7 +55,7 @@ class FaultRule:
         if not isinstance(data, dict):
             raise FaultRuleError("each rule must be an object")
         known = {"method", "path_regex", "status", "error_code", "error_msg", "retry_after", "times",
-                 "probability", "delay_seconds", "reset_connection"}
+                 "probability", "delay_seconds", "reset_connection", "after_effect"}
         unknown = set(data) - known
         if unknown:
             raise FaultRuleError(f"unknown rule field(s): {', '.join(sorted(unknown))}")
@@ -86,6 +89,7 @@ class FaultRule:
             "probability": self.probability,
             "delay_seconds": self.delay_seconds,
             "reset_connection": self.reset_connection,
+            "after_effect": self.after_effect,
             "fired": self.fired,
         }
 

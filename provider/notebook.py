@@ -35,7 +35,7 @@ from . import waiter
 from .client import ModelArtsClient
 from .config import ProviderSettings, load_settings, unknown_keys
 from .host import adapt_server
-from .errors import ApiError, ConfigurationError, ModelArtsError, NotebookFailedError, NotFoundError
+from .errors import ApiError, ConfigurationError, ModelArtsError, NotebookFailedError, NotFoundError, TransportError
 from .inputs import (
     UNKNOWN,
     NotebookInputs,
@@ -188,7 +188,19 @@ class NotebookProvider(ResourceProvider):
         return CreateResult(notebook.id, outputs(props, notebook, self._call.timings()))
 
     def _create_new(self, client: ModelArtsClient, inputs: NotebookInputs) -> NotebookModel:
-        created = client.create_notebook(inputs.create_request())
+        try:
+            created = client.create_notebook(inputs.create_request())
+        except (TransportError, ApiError) as error:
+            if isinstance(error, ApiError) and error.http_status < 500:
+                raise  # refused: nothing was created
+            # The request may have been carried out: look before anyone retries.
+            found = self._find_own(client, inputs)
+            if found is not None:
+                return found
+            raise ModelArtsError(
+                f"creating notebook {inputs.name!r} failed ({error}); no notebook of this resource exists now. "
+                "Run `pulumi up` again: it creates it, or adopts it if the service carried out this request after all."
+            ) from None
         if not created.id:
             raise ModelArtsError(f"the service accepted notebook {inputs.name!r} but returned no id")
         try:

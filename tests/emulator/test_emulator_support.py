@@ -139,3 +139,12 @@ def test_fault_probability_zero_and_bad_rules(client: FlaskClient) -> None:
     assert client.post("/_emulator/faults", json={"rules": [{"path_regex": "("}]}).status_code == 400
     assert client.post("/_emulator/faults", json={"rules": [{"colour": "red"}]}).status_code == 400
     assert client.post("/_emulator/faults", json={"rules": "x"}).status_code == 400
+
+
+
+def test_fault_after_effect_loses_the_answer_but_keeps_the_effect(api: Api) -> None:
+    rule = {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 1, "after_effect": True}
+    assert api.client.post("/_emulator/faults", json={"rules": [rule]}).status_code == 200
+    response = api.post("/notebooks", json=create_body())
+    assert response.status_code == 502
+    assert len(api.client.get("/_emulator/notebooks").get_json()["notebooks"]) == 1

@@ -11,7 +11,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from provider.errors import ConfigurationError, NotebookFailedError
+from provider.errors import ConfigurationError, ModelArtsError, NotebookFailedError
 from provider.notebook import UNKNOWN, NotebookProvider, plan
 from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, PROJECT_ID, SECRET_KEY, Emulator, notebook_spec
 
@@ -223,3 +223,38 @@ def test_transition_timings_are_kept_in_state_for_the_next_run(provider: Noteboo
     started = fresh.update(created.id, stopped.outs, props(running=True))
     assert set(started.outs["timings"]) == {"create", "stop", "start"}
     assert fresh.read(created.id, started.outs).outs["timings"] == started.outs["timings"]
+
+
+def set_faults(emulator: Emulator, *rules: dict) -> None:
+    emulator.session.post(f"{emulator.url}/_emulator/faults", json={"rules": list(rules)}).raise_for_status()
+
+
+IDENTITY = "0123456789abcdef"
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_repeated(provider: NotebookProvider, emulator: Emulator) -> None:
+    set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 1, "after_effect": True})
+    result = provider.create(props(identity=IDENTITY))
+    assert kinds(emulator) == ["create"]  # one POST, never repeated
+    [live] = emulator.notebooks()
+    assert result.id == live["id"] and result.outs["status"] == "RUNNING"
+
+
+def test_a_create_that_failed_before_reaching_the_service_says_nothing_exists(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 1})
+    with pytest.raises(ModelArtsError, match="no notebook of this resource exists now"):
+        provider.create(props(identity=IDENTITY))
+    assert emulator.notebooks() == []
+    assert provider.create(props(identity=IDENTITY)).outs["status"] == "RUNNING"
+
+
+def test_an_interrupted_create_is_adopted_by_the_next_create(provider: NotebookProvider, emulator: Emulator) -> None:
+    first = provider.create(props(identity=IDENTITY, running=False))
+    again = make_provider(emulator).create(props(identity=IDENTITY, running=False))
+    assert again.id == first.id and len(emulator.notebooks()) == 1
+    # Same name but another resource (another identity): a notebook of its own.
+    other = provider.create(props(identity="fedcba9876543210", running=False))
+    assert other.id != first.id and len(emulator.notebooks()) == 2
+    assert other.outs["description"] is None

@@ -1,0 +1,112 @@
+"""A runner killed in the middle of `pulumi up` leaves no orphan and no duplicate.
+
+The runner dies with everything it started (the CLI, the language host and the
+dynamic-provider process, which would otherwise finish its call on its own).
+The next pipeline run does what a person would: `pulumi cancel` to release the
+lock, then `pulumi up` again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.helpers import Emulator, PulumiProject, notebook_spec
+
+pytestmark = pytest.mark.engine
+
+
+def processes_in(directory: Path) -> list[int]:
+    """Processes whose working directory is the project: the engine's plugins."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(entry / "cwd")) == directory:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def kill_runner_when(project: PulumiProject, args: list[str], ready: Callable[[], bool], limit: float = 60) -> None:
+    runner = subprocess.Popen(
+        ["pulumi", *args, "--non-interactive"], cwd=project.dir, env=project.env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + limit
+    while not ready():
+        assert runner.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "the run never reached the point to interrupt"
+        time.sleep(0.05)
+    os.killpg(runner.pid, signal.SIGKILL)
+    for pid in processes_in(project.dir.resolve()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    runner.wait(10)
+
+
+def statuses(emulator: Emulator) -> list[str]:
+    return [n["status"] for n in emulator.notebooks()]
+
+
+def test_killed_during_create_then_up_adopts_the_notebook(project: PulumiProject, emulator: Emulator) -> None:
+    emulator.configure(transition_seconds=4)
+    project.declare(nb=notebook_spec())
+    kill_runner_when(project, ["up", "--yes", "--skip-preview"], lambda: statuses(emulator) == ["CREATING"])
+
+    locked = project.up(check=False)
+    assert locked.returncode != 0 and "locked" in locked.output
+    project.pulumi("cancel", "--yes")
+
+    before = len(emulator.requests())
+    project.up()
+    assert [m for m in emulator.mutating(before) if m[0] == "POST" and m[1].endswith("/notebooks")] == []
+    [live] = emulator.notebooks()
+    assert live["status"] == "RUNNING"
+    [recorded] = project.resources()
+    assert recorded["id"] == live["id"] and recorded["outputs"]["status"] == "RUNNING"
+
+
+def test_killed_during_start_then_up_converges_without_a_second_start(
+    project: PulumiProject, emulator: Emulator
+) -> None:
+    project.declare(nb=notebook_spec(running=False))
+    project.up()
+    emulator.configure(transition_seconds=4)
+    project.declare(nb=notebook_spec(running=True))
+    kill_runner_when(project, ["up", "--yes", "--skip-preview"], lambda: statuses(emulator) == ["STARTING"])
+    project.pulumi("cancel", "--yes")
+
+    project.up()
+    starts = [m for m in emulator.mutating() if m[1].endswith("/start")]
+    assert len(starts) == 1
+    [live] = emulator.notebooks()
+    assert live["status"] == "RUNNING"
+    [recorded] = project.resources()
+    assert recorded["id"] == live["id"] and recorded["outputs"]["status"] == "RUNNING"
+
+
+def test_killed_during_create_then_refresh_and_up_leave_one_notebook(
+    project: PulumiProject, emulator: Emulator
+) -> None:
+    emulator.configure(transition_seconds=4)
+    project.declare(nb=notebook_spec())
+    kill_runner_when(project, ["up", "--yes", "--skip-preview"], lambda: statuses(emulator) == ["CREATING"])
+    project.pulumi("cancel", "--yes")
+
+    project.refresh("--clear-pending-creates")
+    project.up()
+    [live] = emulator.notebooks()
+    assert live["status"] == "RUNNING"
+    [recorded] = project.resources()
+    assert recorded["id"] == live["id"]

@@ -1,6 +1,7 @@
 # make up    - the quickstart: example stack up against the local emulator
 # make test  - the whole test suite (unit, emulator, provider, real engine)
 # make down  - destroy the example stack and stop the emulator
+# make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/)
 
 SHELL := /bin/bash
@@ -25,7 +26,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test bench venv pulumi emulator-start emulator-stop
+.PHONY: up down test soak bench venv pulumi emulator-start emulator-stop
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +64,10 @@ down:
 
 test: venv pulumi
 	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider
+
+# 30 notebooks through up, flips and destroy under 20% transient faults, 3 rounds.
+soak: venv pulumi
+	@$(WITH_PULUMI) $(PY) -m pytest tests/engine/test_soak.py -m soak -q -s -p no:cacheprovider
 
 bench: venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py

@@ -13,6 +13,7 @@ no client and no configuration until `configure()` runs in the provider process.
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ BUSY = "ModelArts.6357"
 # The UMN: a running notebook's EVS grows by at most 100 GB per step.
 RUNNING_RESIZE_STEP_GB = 100
 PROGRESS_EVERY_SECONDS = 10.0
+# A create is sent again only after a lookup showed the previous try created nothing.
+CREATE_ATTEMPTS = 4
 
 
 class NotebookProvider(ResourceProvider):
@@ -188,21 +191,10 @@ class NotebookProvider(ResourceProvider):
         return CreateResult(notebook.id, outputs(props, notebook, self._call.timings()))
 
     def _create_new(self, client: ModelArtsClient, inputs: NotebookInputs) -> NotebookModel:
-        try:
-            created = client.create_notebook(inputs.create_request())
-        except (TransportError, ApiError) as error:
-            if isinstance(error, ApiError) and error.http_status < 500:
-                raise  # refused: nothing was created
-            # The request may have been carried out: look before anyone retries.
-            found = self._find_own(client, inputs)
-            if found is not None:
-                return found
-            raise ModelArtsError(
-                f"creating notebook {inputs.name!r} failed ({error}); no notebook of this resource exists now. "
-                "Run `pulumi up` again: it creates it, or adopts it if the service carried out this request after all."
-            ) from None
-        if not created.id:
-            raise ModelArtsError(f"the service accepted notebook {inputs.name!r} but returned no id")
+        created, is_new = self._post_create(client, inputs)
+        if not is_new:
+            return created  # an earlier attempt's notebook, found and settled
+        assert created.id
         try:
             return self._wait(client, created.id, inputs, waiter.NOTEBOOK_CREATED, "create", first=created)
         except NotebookFailedError as failure:
@@ -215,6 +207,38 @@ class NotebookProvider(ResourceProvider):
                 created.id, inputs.name, failure.status, failure.fail_reason, "creating",
                 note=" The failed notebook was deleted.",
             ) from None
+
+    def _post_create(self, client: ModelArtsClient, inputs: NotebookInputs) -> tuple[NotebookModel, bool]:
+        """POST the create, repeating it only once a lookup has shown the last try created nothing.
+
+        A create that failed in a way that may have reached the service (a 5xx,
+        a dropped connection) is never repeated blindly: after a pause the
+        provider looks for the notebook by name and identity marker. Found, it is
+        adopted; not found, the request had no effect and is sent again. Without
+        an identity marker (no way to recognise it) the failure is reported.
+        Returns the notebook and whether this call created it.
+        """
+        rng = random.Random()
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                created = client.create_notebook(inputs.create_request())
+            except (TransportError, ApiError) as error:
+                if isinstance(error, ApiError) and error.http_status < 500 and error.http_status != 429:
+                    raise  # refused: nothing was created
+                time.sleep(rng.uniform(0.5, 1.0) * attempt)  # let a create that did happen show in the list
+                found = self._find_own(client, inputs)
+                if found is not None:
+                    return found, False
+                if not inputs.identity or attempt == CREATE_ATTEMPTS:
+                    raise ModelArtsError(
+                        f"creating notebook {inputs.name!r} failed ({error}); no notebook of this resource exists now. "
+                        "Run `pulumi up` again: it creates it, or adopts it if the service carried it out after all."
+                    ) from None
+                continue
+            if not created.id:
+                raise ModelArtsError(f"the service accepted notebook {inputs.name!r} but returned no id")
+            return created, True
+        raise AssertionError("unreachable")
 
     def _find_own(self, client: ModelArtsClient, inputs: NotebookInputs) -> Optional[NotebookModel]:
         """The notebook an interrupted earlier `create` of this resource left behind.

@@ -240,14 +240,22 @@ def test_a_create_whose_answer_was_lost_is_found_not_repeated(provider: Notebook
     assert result.id == live["id"] and result.outs["status"] == "RUNNING"
 
 
-def test_a_create_that_failed_before_reaching_the_service_says_nothing_exists(
-    provider: NotebookProvider, emulator: Emulator
-) -> None:
+def test_a_create_that_had_no_effect_is_sent_again_after_a_lookup(provider: NotebookProvider, emulator: Emulator) -> None:
+    set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 2})
+    result = provider.create(props(identity=IDENTITY))
+    assert kinds(emulator) == ["create", "create", "create"]
+    [live] = emulator.notebooks()
+    assert result.id == live["id"]
+    # Before each try, the provider looked for what an earlier try may have created.
+    creates_and_lists = [r["method"] for r in emulator.requests() if r["path"].endswith("/notebooks")]
+    assert creates_and_lists == ["GET", "POST"] * 3
+
+
+def test_a_create_without_identity_is_not_repeated(provider: NotebookProvider, emulator: Emulator) -> None:
     set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 1})
     with pytest.raises(ModelArtsError, match="no notebook of this resource exists now"):
-        provider.create(props(identity=IDENTITY))
-    assert emulator.notebooks() == []
-    assert provider.create(props(identity=IDENTITY)).outs["status"] == "RUNNING"
+        provider.create(props())
+    assert kinds(emulator) == ["create"] and emulator.notebooks() == []
 
 
 def test_an_interrupted_create_is_adopted_by_the_next_create(provider: NotebookProvider, emulator: Emulator) -> None:

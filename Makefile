@@ -1,4 +1,5 @@
 # make up    - the quickstart: example stack up against the local emulator
+#              (make up RUNNING=false stops the notebook, RUNNING=true starts it)
 # make test  - the whole test suite (unit, emulator, provider, real engine)
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
@@ -53,6 +54,7 @@ up: venv pulumi emulator-start
 	pulumi config set modelarts:projectId 0123456789abcdef0123456789abcdef; \
 	pulumi config set modelarts:accessKey emulator-ak; \
 	pulumi config set --secret modelarts:secretKey emulator-sk; \
+	if [ -n "$(RUNNING)" ]; then pulumi config set running $(RUNNING); fi; \
 	pulumi up --yes --non-interactive --refresh; \
 	echo; echo "Stack outputs:"; pulumi stack output --json
 

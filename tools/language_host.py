@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import grpc
+import pulumi
 from pulumi import log
 from pulumi.automation._server import LanguageServer
 from pulumi.errors import RunError
@@ -59,6 +60,22 @@ def is_monitor_shutdown(error: BaseException) -> bool:
     if isinstance(error, grpc.RpcError):
         return error.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
     return False
+
+
+def program_traceback(error: BaseException) -> str:
+    """The traceback without the host's, the SDK's, asyncio's and runpy's frames: they only
+    hide where the program went wrong."""
+    machinery = (
+        os.path.abspath(__file__),
+        os.path.dirname(os.path.abspath(pulumi.__file__)),
+        os.path.dirname(os.path.abspath(asyncio.__file__)),
+        "<frozen runpy>",
+    )
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(machinery)]
+    if not frames:
+        return "".join(traceback.format_exception(error))
+    listing = "".join(traceback.format_list(frames))
+    return "Traceback (most recent call last):\n" + listing + "".join(traceback.format_exception_only(error))
 
 
 class ProgramLanguageServer(LanguageServer):
@@ -127,7 +144,7 @@ class ProgramLanguageServer(LanguageServer):
         if isinstance(error, RunError):
             log.error(str(error))
         else:
-            log.error("Program failed with an unhandled exception:\n" + "".join(traceback.format_exception(error)))
+            log.error("Program failed with an unhandled exception:\n" + program_traceback(error))
         return language_pb2.RunResponse(bail=True)
 
 

@@ -59,3 +59,17 @@ def test_plugin_handshake_prints_port_and_exits_quietly_on_sigint() -> None:
         assert "Traceback" not in process.stderr.read()
     finally:
         process.kill()
+
+
+def test_program_traceback_starts_at_the_program(tmp_path: Path) -> None:
+    program = tmp_path / "__main__.py"
+    program.write_text("def declare():\n    raise ValueError('bad flavor')\n\ndeclare()\n")
+    import runpy
+
+    try:
+        runpy.run_path(str(program), run_name="__main__")
+    except ValueError as error:
+        text = language_host.program_traceback(error)
+    assert text.startswith("Traceback (most recent call last):")
+    assert str(program) in text and "ValueError: bad flavor" in text
+    assert '"<frozen runpy>"' not in text and language_host.__file__ not in text

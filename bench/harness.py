@@ -447,7 +447,8 @@ def transitions(op: Op) -> list[Transition]:
         match = _NOTEBOOK_PATH.match(request["path"])
         if match and match.group(1) not in ("flavors", "all"):
             reads.append((request["time_ms"], match.group(1)))
-        elif _LIST_PATH.match(request["path"]):
+        elif _LIST_PATH.match(request["path"]) and not (request.get("query") or {}).get("name"):
+            # A list filtered by name (the provider's lookup of its own notebook) reads one notebook, not all.
             reads.append((request["time_ms"], None))
     found: list[Transition] = []
     for notebook in op.notebooks:

@@ -50,6 +50,10 @@ class TokenStore:
     def lookup(self, token: str) -> IssuedToken | None:
         return self._tokens.get(token)
 
+    def issued(self) -> list[tuple[str, IssuedToken]]:
+        """Every token handed out since the last reset, oldest first."""
+        return list(self._tokens.items())
+
     def expire_all(self, now_ms: int) -> int:
         for record in self._tokens.values():
             record.expires_ms = min(record.expires_ms, now_ms)

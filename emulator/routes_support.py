@@ -177,6 +177,19 @@ def change_config() -> Response:
         return jsonify(ctx.settings.public_view())
 
 
+@blueprint.get("/tokens")
+def issued_tokens() -> Response:
+    """Test use only: the IAM tokens issued so far, so a test can prove none leaked anywhere."""
+    ctx = emulator()
+    with ctx.lock:
+        now_ms = ctx.now_ms()
+        return jsonify({"tokens": [
+            {"token": token, "project_id": record.project_id, "issued_ms": record.issued_ms,
+             "expires_ms": record.expires_ms, "expired": record.expires_ms <= now_ms}
+            for token, record in ctx.tokens.issued()
+        ]})
+
+
 @blueprint.post("/tokens/expire")
 def expire_tokens() -> Response:
     ctx = emulator()

@@ -12,7 +12,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from typing import Callable, Optional
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 import requests
 from pydantic import SecretStr
@@ -107,6 +107,11 @@ class AkSkAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.project_id:
             request.headers["X-Project-Id"] = self.project_id
+        # Send the query in canonical form (requests writes a space as '+', which
+        # the gateway reads as a plus sign), so what is signed is what is sent.
+        parts = urlsplit(request.url or "")
+        if parts.query:
+            request.url = urlunsplit(parts._replace(query=canonical_query(parts.query)))
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()

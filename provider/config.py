@@ -7,13 +7,16 @@ configuration in one round instead of one error per `pulumi preview`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import urlsplit
 
 import requests
 from pydantic import SecretStr
 
 from .auth import AkSkAuth, IamTokenAuth
+from .client import ModelArtsClient
 from .errors import ConfigurationError
 
 NAMESPACE = "modelarts"
@@ -31,6 +34,10 @@ KEYS: dict[str, Optional[str]] = {
     "domainName": "OS_DOMAIN_NAME",
 }
 SECRET_KEYS = frozenset({"secretKey", "password"})
+# The region becomes part of host names, so it must be a plain label (eu-de, eu-nl, eu-ch2).
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
+# Project ids are 32 characters (hex on OTC); anything else is usually a project name.
+PROJECT_ID_PATTERN = re.compile(r"^[0-9A-Za-z]{32}$")
 AKSK_KEYS = ("accessKey", "secretKey")
 PASSWORD_KEYS = ("username", "password", "domainName")
 
@@ -64,6 +71,19 @@ class ProviderSettings:
             project_name=self.project_name,
             project_id=self.project_id,
         )
+
+    def make_client(self, **options: Any) -> ModelArtsClient:
+        """A client with this configuration's auth. Without a project id (password
+        login scoped by project name) the id comes from the first token."""
+        auth = self.make_auth()
+        project_id = self.project_id
+        if not project_id:
+            assert isinstance(auth, IamTokenAuth)
+            auth.token()
+            project_id = auth.resolved_project_id
+            if not project_id:
+                raise ConfigurationError("could not learn the project id from the IAM token; set modelarts:projectId")
+        return ModelArtsClient(self.endpoint, project_id, auth, **options)
 
     def __repr__(self) -> str:  # never print credentials
         method = "AK/SK" if self.uses_aksk else "IAM password"
@@ -115,18 +135,31 @@ def load_settings(config_get: Callable[[str], Optional[str]], environ: Mapping[s
         )
 
     region = value("region")
+    if region and not REGION_PATTERN.match(region):
+        problems.append(
+            f"modelarts:region (or OS_REGION_NAME) must be a region name such as eu-de or eu-nl, got {region!r}"
+        )
     endpoint = from_config("endpoint")
+    if endpoint:
+        problems.extend(_url_problems("modelarts:endpoint", endpoint))
     if not endpoint:
         if region:
             endpoint = f"https://modelarts.{region}.otc.t-systems.com"
         else:
             problems.append("no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint")
     project_id = value("projectId")
+    if project_id and not PROJECT_ID_PATTERN.match(project_id):
+        problems.append(
+            f"modelarts:projectId must be the project's 32-character id (IAM console, My Credentials), "
+            f"got {project_id!r}; a project name goes in modelarts:projectName"
+        )
     project_name = value("projectName") or region
     uses_aksk = "accessKey" in credentials
     if uses_aksk and not project_id:
         problems.append("AK/SK calls need the project id in the URL: set modelarts:projectId (or OS_PROJECT_ID)")
     auth_url = value("authUrl") or (f"https://iam.{region}.otc.t-systems.com/v3" if region else None)
+    if value("authUrl"):
+        problems.extend(_url_problems("modelarts:authUrl", str(value("authUrl"))))
     if credentials and not uses_aksk:
         if not auth_url:
             problems.append("password login needs modelarts:authUrl (or OS_AUTH_URL, or modelarts:region)")
@@ -154,6 +187,22 @@ def unknown_keys(config_keys: list[str]) -> list[str]:
     """`modelarts:*` keys this provider does not know (a typo would otherwise be ignored)."""
     prefix = f"{NAMESPACE}:"
     return sorted(k for k in config_keys if k.startswith(prefix) and k[len(prefix):] not in KEYS)
+
+
+def _url_problems(key: str, url: str) -> list[str]:
+    """An endpoint must be a plain http(s) address: no user:password@ (never echoed), query or fragment."""
+    example = "https://iam.eu-de.otc.t-systems.com/v3" if key.endswith("authUrl") else (
+        "https://modelarts.eu-de.otc.t-systems.com")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        parts = urlsplit("")
+    if "@" in parts.netloc:
+        return [f"{key} must not carry credentials (user:password@); give them as modelarts keys instead"]
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        return [f"{key} must be an https:// address such as {example}, got {url!r}"]
+    return []
 
 
 def _names(keys: tuple[str, ...], source: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from pulumi.errors import RunError
+
 # Codes the docs attach to "does not exist": the notebook (6309, contract trap 11)
 # and the image (6797), both answered with HTTP 400.
 NOT_FOUND_CODES = frozenset({"ModelArts.6309", "ModelArts.6797"})
@@ -24,6 +26,14 @@ class ModelArtsError(Exception):
 
 class ConfigurationError(ModelArtsError):
     """Missing or contradictory provider configuration."""
+
+
+class ProgramError(ModelArtsError, RunError):
+    """A program declared a resource wrongly (an unknown or missing argument).
+
+    Also a `RunError`, which Pulumi's language hosts report as its message alone:
+    the fix is in the program, and a traceback of the SDK would hide it.
+    """
 
 
 class AuthenticationError(ModelArtsError):

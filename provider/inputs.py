@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Literal, Mapping, Optional
+import typing
+from typing import Annotated, Any, Literal, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
@@ -74,13 +75,23 @@ class AutoStop(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: StrictBool = True
-    duration: WholeNumber = Field(default=DEFAULT_LEASE_MS, ge=LEASE_MIN_MS, le=LEASE_MAX_MS)
+    duration: WholeNumber = DEFAULT_LEASE_MS
     type: LeaseType = "timing"
 
     @field_validator("type", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("duration")
+    @classmethod
+    def _range(cls, value: int) -> int:
+        if not LEASE_MIN_MS <= value <= LEASE_MAX_MS:
+            raise ValueError(
+                f"must be {LEASE_MIN_MS}..{LEASE_MAX_MS} milliseconds (1 h..24 h, the service's auto-stop range), "
+                f"got {value}"
+            )
+        return value
 
     @property
     def effective_duration(self) -> int:
@@ -90,17 +101,21 @@ class AutoStop(BaseModel):
         return LeaseRequest(duration=self.effective_duration, type=self.type)
 
 
+# A number of seconds: 30 or 30.5, never "30", true, infinity or NaN.
+Seconds = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+
+
 class Timeouts(BaseModel):
     """Seconds each long operation may take (the engine ignores `custom_timeouts`
     for dynamic resources). Creation provisions storage, compute and network."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    create: float = Field(default=1800.0, gt=0)
-    start: float = Field(default=900.0, gt=0)
-    stop: float = Field(default=900.0, gt=0)
-    update: float = Field(default=900.0, gt=0)
-    delete: float = Field(default=900.0, gt=0)
+    create: Seconds = 1800.0
+    start: Seconds = 900.0
+    stop: Seconds = 900.0
+    update: Seconds = 900.0
+    delete: Seconds = 900.0
 
 
 class ObsMount(BaseModel):
@@ -230,12 +245,81 @@ def validate_inputs(
         return None, failures
 
 
+# What a number counts, for messages ("a whole number of GB").
+UNITS = {"capacity": " of GB", "duration": " of milliseconds"}
+
+
 def _reason(item: Any) -> str:
-    if item["type"] == "missing":
+    """The problem in words that name what is allowed, and the value given."""
+    kind, loc = item["type"], tuple(item["loc"])
+    ctx = item.get("ctx") or {}
+    value = _shown(item.get("input"))
+    got = f", got {value}" if "input" in item else ""
+    last = str(loc[-1]) if loc else ""
+    unit = " of seconds" if loc and loc[0] == "timeouts" else UNITS.get(last, "")
+    if kind == "missing":
         return "is required"
-    if item["type"] == "extra_forbidden":
-        return "is not a field of this input"
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        where = ".".join(str(part) for part in loc[:-1] if not isinstance(part, int)) or "the input"
+        takes = f"; {where} takes: {', '.join(parent.model_fields)}" if parent else ""
+        return f"unknown field {last!r}{takes}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false (a valid boolean){got}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number{unit}{got}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number{unit}{got}"
+    if kind == "finite_number":
+        return f"must be a finite number{unit}{got}"
+    if kind in ("greater_than", "greater_than_equal") and unit.endswith("seconds"):
+        return f"must be a positive number{unit}{got}"
+    if kind == "string_type":
+        return f"must be a string{got}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        model = _model_at(loc)
+        fields = f" with the fields {', '.join(model.model_fields)}" if model else ""
+        return f"must be an object{fields}; got {value}"
+    if kind == "list_type":
+        model = _model_at(loc)
+        items = f" of objects with the fields {', '.join(model.model_fields)}" if model else ""
+        return f"must be a list{items}; got {value}"
+    if kind == "too_long" and "max_length" in ctx:
+        return f"may have at most {ctx['max_length']} entries, got {ctx.get('actual_length', 'more')}"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected', 'one of the documented values')}{got}"
     message = str(item["msg"]).removeprefix("Value error, ")
-    if item["type"] == "string_pattern_mismatch" and "obs://" in str(item.get("ctx", {}).get("pattern", "")):
-        return f"must be an OBS address obs://<bucket>/<path>, got {item.get('input')!r}"
+    if kind == "string_pattern_mismatch" and "obs://" in str(ctx.get("pattern", "")):
+        return f"must be an OBS address obs://<bucket>/<path>{got}"
     return message
+
+
+def _shown(value: Any) -> str:
+    """A value as the program wrote it (Pulumi carries every number as a float)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _model_at(loc: tuple[Any, ...]) -> Optional[type[BaseModel]]:
+    """The input model (or list element model) at an error location, if there is one."""
+    model: Optional[type[BaseModel]] = NotebookInputs
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part)) if model else None
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> Optional[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None

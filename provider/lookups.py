@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 
 from .client import ModelArtsClient
 from .config import NAMESPACE, ProviderSettings, load_settings
-from .errors import ApiError, ConfigurationError, ModelArtsError
+from .errors import ApiError, ModelArtsError
 from .models import Flavor, ImageInfo
 
 __all__ = [
@@ -356,19 +356,9 @@ def client_from_config(
     with _lock:
         client = _clients.get(key)
         if client is None:
-            auth = settings.make_auth()
-            project_id = settings.project_id or _project_id_from_token(auth)
-            client = ModelArtsClient(settings.endpoint, project_id, auth)
+            client = settings.make_client()
             _clients[key] = client
         return client
-
-
-def _project_id_from_token(auth: Any) -> str:
-    auth.token()
-    project_id = getattr(auth, "resolved_project_id", None)
-    if not project_id:
-        raise ConfigurationError("could not learn the project id from the IAM token; set modelarts:projectId")
-    return str(project_id)
 
 
 def _remembered(kind: str, settings: ProviderSettings, query: tuple[Any, ...], compute: Callable[[], str]) -> str:

@@ -147,14 +147,44 @@ class VolumeRequest(_Request):
         return self
 
 
-def check_public_ip(value: str) -> str:
-    """The docs allow at most 5 *public* addresses; a private one would never match."""
+# Ranges that are never the public source address of a client (IANA special-purpose
+# registry, "globally reachable: false", plus multicast). A CIDR block must not
+# overlap any of them: `0.0.0.0/0` or `10.0.0.0/7` would open the notebook to
+# everyone, or name addresses that never reach it.
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+        "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/8", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+    )
+)
+PUBLIC_IP_RULE = "a public IPv4/IPv6 address or CIDR block, e.g. 80.158.1.10 or 80.158.1.0/24"
+
+
+def _ip_problem(value: Any) -> Optional[str]:
+    """What is wrong with one allowed-access entry, or None when it is a public address or block."""
+    if not isinstance(value, str):
+        return f"{value!r} is not a string"
     try:
         network = ipaddress.ip_network(value, strict=False)
     except ValueError:
-        raise ValueError(f"{value!r} is not an IP address or CIDR block") from None
-    if not network.is_global:
-        raise ValueError(f"{value!r} is not a public address (private, loopback and reserved ranges never reach the notebook)")
+        return f"{value!r} is not an IP address or CIDR block"
+    overlaps = any(network.version == block.version and network.overlaps(block) for block in _NOT_PUBLIC)
+    if not network.is_global or network.is_multicast or overlaps:
+        return (
+            f"{value!r} is not a public address (private, loopback, multicast and reserved ranges, and blocks "
+            "that include them, never reach the notebook)"
+        )
+    return None
+
+
+def check_public_ip(value: str) -> str:
+    """The docs allow at most 5 *public* addresses; a private one would never match."""
+    problem = _ip_problem(value)
+    if problem:
+        raise ValueError(f"{problem}; each entry must be {PUBLIC_IP_RULE}")
     return value
 
 
@@ -168,7 +198,12 @@ class EndpointRequest(_Request):
     @field_validator("allowed_access_ips")
     @classmethod
     def _public(cls, value: Optional[list[str]]) -> Optional[list[str]]:
-        return None if value is None else [check_public_ip(ip) for ip in value]
+        if value is None:
+            return None
+        problems = [problem for ip in value if (problem := _ip_problem(ip))]
+        if problems:
+            raise ValueError(f"{'; '.join(problems)}; each entry must be {PUBLIC_IP_RULE}")
+        return value
 
 
 class LeaseRequest(_Request):

@@ -36,7 +36,15 @@ from . import waiter
 from .client import ModelArtsClient
 from .config import ProviderSettings, load_settings, unknown_keys
 from .host import adapt_server
-from .errors import ApiError, ConfigurationError, ModelArtsError, NotebookFailedError, NotFoundError, TransportError
+from .errors import (
+    ApiError,
+    ConfigurationError,
+    ModelArtsError,
+    NotebookFailedError,
+    NotFoundError,
+    ProgramError,
+    TransportError,
+)
 from .inputs import (
     UNKNOWN,
     NotebookInputs,
@@ -113,10 +121,7 @@ class NotebookProvider(ResourceProvider):
             raise ConfigurationError(self._config_error or "the ModelArts provider was not configured")
         with NotebookProvider._client_lock:
             if self._client_instance is None:
-                settings = self._settings
-                auth = settings.make_auth()
-                project_id = settings.project_id or _project_id_from_token(auth)
-                self._client_instance = ModelArtsClient(settings.endpoint, project_id, auth, on_retry=pulumi.log.debug)
+                self._client_instance = self._settings.make_client(on_retry=pulumi.log.debug)
             return self._client_instance
 
     # ---- check ---------------------------------------------------------------
@@ -608,14 +613,6 @@ def _fixed_field_mismatches(inputs: NotebookInputs, notebook: NotebookModel) -> 
     return mismatches
 
 
-def _project_id_from_token(auth: Any) -> str:
-    auth.token()
-    project_id = getattr(auth, "resolved_project_id", None)
-    if not project_id:
-        raise ConfigurationError("could not learn the project id from the IAM token; set modelarts:projectId")
-    return str(project_id)
-
-
 # ---- the resource ----------------------------------------------------------------
 
 _PROVIDER = NotebookProvider()
@@ -674,14 +671,14 @@ class Notebook(Resource, module="modelarts", name="Notebook"):
         **kwargs: Any,
     ) -> None:
         if args is not None and kwargs:
-            raise TypeError("Notebook takes either a NotebookArgs object or keyword arguments, not both")
+            raise ProgramError(f"Notebook {resource_name!r} takes either a NotebookArgs object or keyword arguments, not both")
         if args is None:
             missing = [k for k in ("flavor", "image_id", "volume") if kwargs.get(k) is None]
             if missing:
-                raise TypeError(f"Notebook {resource_name!r} needs {', '.join(missing)}")
+                raise ProgramError(f"Notebook {resource_name!r} needs {', '.join(missing)}")
             unknown = sorted(set(kwargs) - set(NotebookArgs.__dataclass_fields__))
             if unknown:
-                raise TypeError(
+                raise ProgramError(
                     f"Notebook {resource_name!r} got unknown arguments {', '.join(unknown)}; "
                     f"it takes: {', '.join(NotebookArgs.__dataclass_fields__)}"
                 )

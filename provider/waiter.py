@@ -33,7 +33,7 @@ class DelayPolicy:
     with polls growing only logarithmically.
     """
 
-    initial: float = 0.2
+    initial: float = 0.4
     share: float = 0.15
     early: float = 0.85
     dense_share: float = 0.04

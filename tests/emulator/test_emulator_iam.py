@@ -99,6 +99,21 @@ def test_expire_all_tokens(client: FlaskClient) -> None:
     assert client.get(f"{BASE}/notebooks", headers={"X-Auth-Token": fresh}).status_code == 200
 
 
+def test_issued_tokens_are_listed_for_tests(client: FlaskClient) -> None:
+    assert client.get("/_emulator/tokens").get_json() == {"tokens": []}
+    first, second = issue(client), issue(client)
+    client.post("/_emulator/tokens/expire")
+    third = issue(client)
+    listed = client.get("/_emulator/tokens").get_json()["tokens"]
+    assert [t["token"] for t in listed] == [first, second, third]
+    assert [t["expired"] for t in listed] == [True, True, False]
+    assert {t["project_id"] for t in listed} == {"0123456789abcdef0123456789abcdef"}
+    client.post("/_emulator/reset")
+    assert client.get("/_emulator/tokens").get_json() == {"tokens": []}
+    # Support calls are never logged, so the listing itself leaves no trace.
+    assert client.get("/_emulator/requests").get_json() == {"requests": []}
+
+
 def test_missing_and_unknown_token(client: FlaskClient) -> None:
     assert_error(client.get(f"{BASE}/notebooks"), 401, "ModelArts.0201")
     body = assert_error(client.get(f"{BASE}/notebooks", headers={"X-Auth-Token": "forged-token"}),

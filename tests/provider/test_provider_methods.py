@@ -266,3 +266,26 @@ def test_an_interrupted_create_is_adopted_by_the_next_create(provider: NotebookP
     other = provider.create(props(identity="fedcba9876543210", running=False))
     assert other.id != first.id and len(emulator.notebooks()) == 2
     assert other.outs["description"] is None
+
+
+def test_password_login_without_project_id_learns_it_from_the_token(emulator: Emulator) -> None:
+    provider = NotebookProvider()
+    provider.configure(ConfigureRequest(Config({
+        "modelarts:endpoint": emulator.url, "modelarts:authUrl": f"{emulator.url}/v3",
+        "modelarts:projectName": "eu-de", "modelarts:username": "emulator-user",
+        "modelarts:password": "emulator-password", "modelarts:domainName": "emulator-domain",
+    }, "test")))
+    assert provider.create(props()).outs["status"] == "RUNNING"
+    assert all(r["auth"] == "token" for r in emulator.requests() if r["path"].startswith("/v1/"))
+
+
+def test_hooks_change_restarts_a_running_notebook(provider: NotebookProvider, emulator: Emulator) -> None:
+    hooks = {"container_hooks": {"post_start": {"script": "/home/ma-user/work/setup.sh", "type": "SCRIPT"}}}
+    created = provider.create(props())
+    before = len(emulator.requests())
+    result = provider.update(created.id, created.outs, props(hooks=hooks))
+    assert kinds(emulator, before) == ["stop", "put", "start"]
+    assert result.outs["status"] == "RUNNING"
+    again = provider.update(created.id, result.outs, props(hooks=hooks))
+    assert kinds(emulator, before) == ["stop", "put", "start"]  # nothing more: the hooks are in place
+    assert again.outs["hooks"] == hooks

@@ -71,3 +71,23 @@ def test_secret_values_never_appear_in_errors() -> None:
 
 def test_unknown_keys_are_reported() -> None:
     assert unknown_keys(["modelarts:regoin", "modelarts:region", "other:x"]) == ["modelarts:regoin"]
+
+
+@pytest.mark.parametrize(
+    "values, says",
+    [
+        ({**AKSK, "modelarts:region": "eu-de.example.com/"}, "region name such as eu-de"),
+        ({**AKSK, "modelarts:projectId": "eu-de_analytics"}, "32-character id"),
+        ({**AKSK, "modelarts:endpoint": "modelarts.eu-de.otc.t-systems.com"}, "must be an https:// address"),
+        ({**AKSK, "modelarts:authUrl": "ftp://iam.example.com"}, "must be an https:// address"),
+    ],
+)
+def test_malformed_region_project_id_and_addresses_are_refused(values: dict, says: str) -> None:
+    with pytest.raises(ConfigurationError, match=says):
+        load_settings(getter(values), {})
+
+
+def test_credentials_in_an_endpoint_are_refused_without_being_echoed() -> None:
+    with pytest.raises(ConfigurationError, match="must not carry credentials") as error:
+        load_settings(getter({**AKSK, "modelarts:endpoint": "https://user:hunter2@modelarts.example.com"}), {})
+    assert "hunter2" not in str(error.value)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from provider.models import (
     CreateNotebookRequest,
     DataVolume,
+    EndpointRequest,
     FlavorPage,
     ImageInfo,
     Lease,
@@ -127,3 +128,14 @@ def test_wire_form_uses_the_parameter_table_spelling() -> None:
     assert wire["volume"] == {"category": "EVS", "ownership": "MANAGED", "capacity": 5}
     assert wire["lease"] == {"duration": 3_600_000, "type": "timing"}
     assert "description" not in wire
+
+
+@pytest.mark.parametrize("ips", [["0.0.0.0/0"], ["10.0.0.0/7"], ["224.0.0.1"], ["80.158.1.10", "192.168.1.0/24"]])
+def test_allowed_ips_must_be_public_addresses_or_blocks_of_them(ips: list[str]) -> None:
+    with pytest.raises(ValidationError, match="is not a public address"):
+        EndpointRequest(service="SSH", allowed_access_ips=ips)
+
+
+def test_public_addresses_and_blocks_are_allowed() -> None:
+    ips = ["80.158.1.10", "80.158.1.0/24", "2a00:1450::1"]
+    assert EndpointRequest(service="SSH", allowed_access_ips=ips).allowed_access_ips == ips

@@ -86,7 +86,7 @@ def test_waits_through_transient_statuses() -> None:
     result = wait_for(sequence("STOPPING", "STOPPING", "STOPPED"), NOTEBOOK_STOPPED, notebook_id="nb1", name="n",
                       timeout=60, clock=clock)
     assert result is not None and result.status == "STOPPED"
-    assert clock.sleeps == [0.2, 0.2]
+    assert clock.sleeps == [0.4, 0.4]
 
 
 def test_failure_carries_fail_reason() -> None:

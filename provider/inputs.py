@@ -13,7 +13,7 @@ import typing
 from typing import Annotated, Any, Literal, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from .models import (
     DEFAULT_LEASE_MS,
@@ -141,7 +141,10 @@ class NotebookInputs(BaseModel):
 
     name: str
     flavor: str = Field(min_length=1)
-    image_id: str = Field(min_length=1)
+    # One of the two: an image id, or a name (and tag) resolved to one at preview.
+    image_id: Optional[str] = Field(default=None, min_length=1)
+    image_name: Optional[str] = Field(default=None, min_length=1)
+    image_tag: Optional[str] = Field(default=None, min_length=1)
     volume: VolumeRequest
     running: StrictBool = True
     description: Optional[str] = None
@@ -171,6 +174,14 @@ class NotebookInputs(BaseModel):
             raise ValueError(f"must be at most {512 - 32} characters (the provider appends a 32-character marker), got {len(value)}")
         return check_description(value)
 
+    @model_validator(mode="after")
+    def _an_image(self) -> "NotebookInputs":
+        if self.image_id is None and self.image_name is None:
+            raise ValueError("image_id or image_name is required")
+        if self.image_tag is not None and self.image_name is None:
+            raise ValueError("image_tag goes with image_name")
+        return self
+
     @field_validator("obs_mounts")
     @classmethod
     def _distinct_paths(cls, value: Optional[list[ObsMount]]) -> Optional[list[ObsMount]]:
@@ -189,7 +200,7 @@ class NotebookInputs(BaseModel):
         return CreateNotebookRequest(
             name=self.name,
             flavor=self.flavor,
-            image_id=self.image_id,
+            image_id=str(self.image_id),
             volume=self.volume,
             description=with_identity(self.description, self.identity),
             feature=self.feature,

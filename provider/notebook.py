@@ -36,6 +36,7 @@ from . import waiter
 from .client import ModelArtsClient
 from .config import ProviderSettings, load_settings, unknown_keys
 from .host import adapt_server
+from .lookups import find_image
 from .errors import (
     ApiError,
     ConfigurationError,
@@ -130,14 +131,31 @@ class NotebookProvider(ResourceProvider):
         if self._config_error:
             return CheckResult(news, [CheckFailure("", self._config_error)])
         validated, failures = validate_inputs(news, OUTPUT_KEYS)
+        if news.get("image_id") is not None and news.get("image_name") is not None:
+            failures.append(CheckFailure("image_name", "give image_id or image_name (with image_tag), not both"))
+        resolved: dict[str, Any] = {}
         if validated is not None and not failures:
+            if validated.image_name is not None and validated.image_name != UNKNOWN:
+                image_id, failure = self._resolve_image(validated.image_name, validated.image_tag)
+                resolved = {"image_id": image_id} if image_id else {}
+                failures.extend([failure] if failure else [])
+                validated = validated.model_copy(update=resolved)
             failures.extend(self._check_catalogue(validated))
-            failures.extend(_check_restart_allowed(olds, news, validated))
+            failures.extend(_check_restart_allowed(olds, {**news, **resolved}, validated))
         inputs = dict(news)
         if validated is not None:
             inputs.update(validated.model_dump(mode="json", include=set(news) | {"running"}, exclude_none=True))
+        inputs.update(resolved)
         inputs.setdefault("running", True)
         return CheckResult(inputs, failures)
+
+    def _resolve_image(self, name: str, tag: Optional[str]) -> tuple[Optional[str], Optional[CheckFailure]]:
+        """`image_name` (and `image_tag`) to an image id, at preview; ambiguity lists the candidates."""
+        try:
+            image = self._cached(f"image-name:{name}:{tag}", lambda: find_image(self._client(), name, tag=tag))
+        except ModelArtsError as error:
+            return None, CheckFailure("image_name", str(error))
+        return str(image.id), None
 
     def _check_catalogue(self, inputs: NotebookInputs) -> list[CheckFailure]:
         """Flavor and image must exist: read-only lookups, cached per process."""
@@ -150,9 +168,9 @@ class NotebookProvider(ResourceProvider):
                     failures.append(
                         CheckFailure("flavor", f"unknown flavor {inputs.flavor!r}; available: {', '.join(flavors)}")
                     )
-            if inputs.image_id != UNKNOWN:
+            if inputs.image_id is not None and inputs.image_id != UNKNOWN:
                 try:
-                    self._cached(f"image:{inputs.image_id}", lambda: client.get_image(inputs.image_id))
+                    self._cached(f"image:{inputs.image_id}", lambda: client.get_image(str(inputs.image_id)))
                 except NotFoundError:
                     failures.append(CheckFailure(
                         "image_id", f"no image with id {inputs.image_id!r} (list them with GET /v1/{{project_id}}/images)"
@@ -626,8 +644,10 @@ class NotebookArgs:
     """Typed inputs of a Notebook (the keyword arguments of `Notebook`, as one object)."""
 
     flavor: Input[str]
-    image_id: Input[str]
     volume: MappingInput
+    image_id: Optional[Input[str]] = None
+    image_name: Optional[Input[str]] = None
+    image_tag: Optional[Input[str]] = None
     name: Optional[Input[str]] = None
     running: Input[bool] = True
     description: Optional[Input[str]] = None
@@ -673,7 +693,9 @@ class Notebook(Resource, module="modelarts", name="Notebook"):
         if args is not None and kwargs:
             raise ProgramError(f"Notebook {resource_name!r} takes either a NotebookArgs object or keyword arguments, not both")
         if args is None:
-            missing = [k for k in ("flavor", "image_id", "volume") if kwargs.get(k) is None]
+            missing = [k for k in ("flavor", "volume") if kwargs.get(k) is None]
+            if kwargs.get("image_id") is None and kwargs.get("image_name") is None:
+                missing.append("image_id or image_name")
             if missing:
                 raise ProgramError(f"Notebook {resource_name!r} needs {', '.join(missing)}")
             unknown = sorted(set(kwargs) - set(NotebookArgs.__dataclass_fields__))

@@ -208,7 +208,8 @@ def plan(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
     )
     mounts = mount_set(news.get("obs_mounts")) != mount_set(olds.get("obs_mounts"))
     settings = any(
-        news.get(k) != olds.get(k) for k in ("allow_restart", "run_state_drift", "timeouts", "adopt_id")
+        news.get(k) != olds.get(k)
+        for k in ("allow_restart", "run_state_drift", "timeouts", "adopt_id", "image_name", "image_tag")
     )
     return Plan(
         replaces=tuple(dict.fromkeys(replaces)),

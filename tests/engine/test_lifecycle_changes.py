@@ -258,3 +258,15 @@ def test_timeouts_say_what_the_notebook_was_doing(project: PulumiProject, emulat
     assert result.returncode != 0
     assert "was still STARTING after 1s while starting" in result.output
     assert "nothing was rolled back" in result.output
+
+
+def test_an_image_named_in_the_program_is_resolved_at_preview(project: PulumiProject, emulator: Emulator) -> None:
+    spec = {k: v for k, v in notebook_spec().items() if k != "image_id"}
+    project.declare(nb={**spec, "image_name": "pytorch_1_8"})
+    result = project.preview(check=False)
+    assert result.returncode != 0 and "property image_name" in result.output  # three images share the name
+    assert emulator.mutating() == []
+
+    project.declare(nb={**spec, "image_name": "mindspore1.7.0-py3.7-ubuntu18.04"})
+    project.up()
+    assert live(emulator)["image"]["id"] == "c0b31f09-1490-4555-9b8b-ab0b2de35b20"

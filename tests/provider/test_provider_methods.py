@@ -289,3 +289,23 @@ def test_hooks_change_restarts_a_running_notebook(provider: NotebookProvider, em
     again = provider.update(created.id, result.outs, props(hooks=hooks))
     assert kinds(emulator, before) == ["stop", "put", "start"]  # nothing more: the hooks are in place
     assert again.outs["hooks"] == hooks
+
+
+def test_image_name_is_resolved_at_check(provider: NotebookProvider) -> None:
+    spec = {k: v for k, v in props(image_name="mindspore1.7.0-py3.7-ubuntu18.04").items() if k != "image_id"}
+    result = provider.check({}, spec)
+    assert result.failures == []
+    assert result.inputs["image_id"] == "c0b31f09-1490-4555-9b8b-ab0b2de35b20"
+
+
+def test_ambiguous_or_unknown_image_names_list_the_candidates(provider: NotebookProvider, emulator: Emulator) -> None:
+    base = {k: v for k, v in props().items() if k != "image_id"}
+    [ambiguous] = provider.check({}, {**base, "image_name": "pytorch_1_8"}).failures
+    assert ambiguous.property == "image_name" and "pytorch_1_8" in ambiguous.reason
+    [unknown] = provider.check({}, {**base, "image_name": "pytorch-9000"}).failures
+    assert unknown.property == "image_name"
+    [both] = provider.check({}, {**base, "image_id": "x", "image_name": "pytorch_1_8"}).failures
+    assert "not both" in both.reason
+    [neither] = provider.check({}, base).failures
+    assert "image_id or image_name is required" in neither.reason
+    assert emulator.mutating() == []

@@ -7,16 +7,13 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir
+from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir, running_emulator
 
 
 @pytest.fixture(scope="session")
 def emulator_process() -> Iterator[Emulator]:
-    emulator = Emulator()
-    try:
+    with running_emulator() as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import requests
 
@@ -87,6 +88,15 @@ class Emulator:
         if fail_reason:
             body["fail_reason"] = fail_reason
         self._post(f"notebooks/{notebook_id}/status", body)
+
+
+@contextmanager
+def running_emulator(*extra_args: str) -> Iterator[Emulator]:
+    emulator = Emulator(extra_args=extra_args)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
 
 
 def pulumi_bin_dir() -> str:

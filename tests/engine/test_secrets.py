@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.helpers import PASSWORD, SECRET_KEY, Emulator, PulumiProject, Result, notebook_spec
+from tests.helpers import PASSWORD, SECRET_KEY, Emulator, PulumiProject, Result, notebook_spec, running_emulator
 
 pytestmark = pytest.mark.engine
 
@@ -43,11 +43,8 @@ class RecordedProject(PulumiProject):
 
 @pytest.fixture(scope="module")
 def logging_emulator() -> Iterator[Emulator]:
-    emulator = Emulator(extra_args=("--log-requests",))
-    try:
+    with running_emulator("--log-requests") as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

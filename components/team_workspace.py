@@ -22,7 +22,7 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 
 from provider import Notebook, NotebookArgs
-from provider.models import NAME_PATTERN, NAME_RULE
+from provider.schema import NAME_PATTERN, NAME_RULE
 
 __all__ = ["TeamWorkspace", "TeamWorkspaceArgs", "TeamWorkspaceError", "notebook_name", "sanitize"]
 

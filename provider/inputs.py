@@ -7,7 +7,6 @@ per field, naming what is allowed, before anything is sent.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import typing
 from typing import Annotated, Any, Literal, Mapping, Optional
@@ -31,9 +30,8 @@ from .models import (
     check_name,
     upper_enum,
 )
+from .schema import UNKNOWN
 
-# The SDK's marker for a value not known until apply (preview of a new stack).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 RunStateDrift = Literal["enforce", "ignore"]
 
@@ -43,11 +41,6 @@ RunStateDrift = Literal["enforce", "ignore"]
 # the description allows.
 IDENTITY_PREFIX = " [managed-by:"
 IDENTITY_PATTERN = re.compile(r" \[managed-by:([0-9a-f]{16})\]$")
-
-
-def resource_identity(project: str, stack: str, resource_name: str) -> str:
-    """Stable per resource of a stack, short, and free of the description's forbidden characters."""
-    return hashlib.sha256(f"{project}\n{stack}\n{resource_name}".encode()).hexdigest()[:16]
 
 
 def with_identity(description: Optional[str], identity: Optional[str]) -> Optional[str]:

@@ -9,11 +9,12 @@ ones (contract trap 18) and the docs' examples disagree on which fields appear.
 from __future__ import annotations
 
 import ipaddress
-import re
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from .schema import NAME_PATTERN, NAME_RULE
 
 # ---- enums, spelled as the reference spells them ----------------------------
 
@@ -64,8 +65,6 @@ HookType = Literal["COMMAND", "SCRIPT"]
 
 # ---- documented constraints --------------------------------------------------
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-NAME_RULE = "1-128 characters from A-Z a-z 0-9 _ -"
 DESCRIPTION_MAX = 512
 # Create forbids & < > " ' /; update does not list the single quote (contract §2.4).
 # The stricter create set is enforced everywhere so a description valid at create

@@ -23,20 +23,6 @@ NEEDS_STOPPED = ("flavor", "image_id", "hooks")
 # Updatable fields compared as plain values.
 PLAIN_UPDATE_FIELDS = ("name", "flavor", "image_id", "description")
 
-OUTPUT_KEYS = (
-    "notebook_id",
-    "status",
-    "url",
-    "token",
-    "image",
-    "lease",
-    "auto_stop_at",
-    "ssh_address",
-    "fail_reason",
-    "action_progress",
-    "create_at",
-    "timings",
-)
 
 
 def outputs(inputs: Mapping[str, Any], notebook: Notebook, timings: Optional[Mapping[str, float]] = None) -> dict[str, Any]:

@@ -374,7 +374,7 @@ def test_a_typo_in_an_input_name_fails_at_preview_naming_the_allowed_inputs(stac
     result = stack.results[TYPO]
     assert result.returncode != 0
     assert "unknown arguments flavour" in result.output
-    assert "it takes: flavor, image_id, volume" in result.output
+    assert "it takes: flavor, volume, image_id, image_name" in result.output
     OUTCOMES["unknown-top-level-input"] = "preview"
 
 

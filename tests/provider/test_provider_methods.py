@@ -12,7 +12,9 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from provider.errors import ConfigurationError, ModelArtsError, NotebookFailedError
-from provider.notebook import UNKNOWN, NotebookProvider, plan
+from provider.notebook import NotebookProvider
+from provider.plan import plan
+from provider.schema import UNKNOWN
 from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, PROJECT_ID, SECRET_KEY, Emulator, notebook_spec
 
 
@@ -180,8 +182,7 @@ def test_delete_of_an_already_deleted_notebook_succeeds(provider: NotebookProvid
 
 def test_delete_waits_for_a_transition_in_progress(provider: NotebookProvider, emulator: Emulator) -> None:
     created = provider.create(props())
-    provider._client().start_notebook  # noqa: B018 - client is built
-    provider._client().stop_notebook(created.id)  # STOPPING when delete arrives
+    provider.lifecycle._client().stop_notebook(created.id)  # STOPPING when delete arrives
     provider.delete(created.id, created.outs)
     assert emulator.notebooks() == []
 

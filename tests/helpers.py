@@ -79,6 +79,22 @@ class Emulator:
         """(method, path) of every mutating ModelArts call, from request number `since`."""
         return [(r["method"], r["path"]) for r in self.requests()[since:] if r["mutating"]]
 
+    def calls(self, since: int = 0) -> list[str]:
+        """Mutating calls from request `since` as short words:
+        create, start, stop, update, delete, lease, mount, unmount."""
+        words = []
+        for method, path in self.mutating(since):
+            tail = path.rstrip("/").rsplit("/", 1)[-1]
+            if method == "POST":
+                words.append({"notebooks": "create", "storage": "mount"}.get(tail, tail))
+            elif method == "PATCH":
+                words.append("lease")
+            elif method == "PUT":
+                words.append("update")
+            elif method == "DELETE":
+                words.append("unmount" if "/storage/" in path else "delete")
+        return words
+
     def notebooks(self) -> list[dict]:
         body = self.session.get(f"{self.url}/_emulator/notebooks", timeout=10).json()
         return body["notebooks"] if isinstance(body, dict) else body

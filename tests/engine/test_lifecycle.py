@@ -15,24 +15,6 @@ from tests.helpers import ACCESS_KEY, PASSWORD, SECRET_KEY, Emulator, PulumiProj
 
 pytestmark = pytest.mark.engine
 
-def mutating_kinds(emulator: Emulator, since: int = 0) -> list[str]:
-    kinds = []
-    for method, path in emulator.mutating(since):
-        if path.endswith("/notebooks"):
-            kinds.append("create")
-        elif path.endswith("/start"):
-            kinds.append("start")
-        elif path.endswith("/stop"):
-            kinds.append("stop")
-        elif method == "DELETE":
-            kinds.append("delete")
-        elif method == "PUT":
-            kinds.append("update")
-        else:
-            kinds.append(f"{method} {path}")
-    return kinds
-
-
 def only_notebook(emulator: Emulator) -> dict:
     notebooks = emulator.notebooks()
     assert len(notebooks) == 1, notebooks
@@ -53,7 +35,7 @@ def test_up_creates_a_running_notebook_and_exports_its_outputs(project: PulumiPr
 
     live = only_notebook(emulator)
     assert live["status"] == "RUNNING"
-    assert mutating_kinds(emulator) == ["create"]
+    assert emulator.calls() == ["create"]
 
     out = project.outputs()["nb"]
     assert out["notebook_id"] == live["id"]
@@ -91,7 +73,7 @@ def test_flipping_running_stops_then_starts_in_place(project: PulumiProject, emu
 
     before = len(emulator.requests())
     project.up()
-    assert mutating_kinds(emulator, before) == ["stop"]
+    assert emulator.calls(before) == ["stop"]
     live = only_notebook(emulator)
     assert live["id"] == notebook_id and live["status"] == "STOPPED"
     assert project.outputs()["nb"]["status"] == "STOPPED"
@@ -100,7 +82,7 @@ def test_flipping_running_stops_then_starts_in_place(project: PulumiProject, emu
     project.declare(nb=notebook_spec(running=True))
     before = len(emulator.requests())
     project.up()
-    assert mutating_kinds(emulator, before) == ["start"]
+    assert emulator.calls(before) == ["start"]
     live = only_notebook(emulator)
     assert live["id"] == notebook_id and live["status"] == "RUNNING"
     out = project.outputs()["nb"]
@@ -113,7 +95,7 @@ def test_create_with_running_false_ends_stopped(project: PulumiProject, emulator
     project.declare(nb=notebook_spec(running=False))
     project.up()
     assert only_notebook(emulator)["status"] == "STOPPED"
-    assert mutating_kinds(emulator) == ["create", "stop"]
+    assert emulator.calls() == ["create", "stop"]
     assert project.outputs()["nb"]["status"] == "STOPPED"
 
 
@@ -137,7 +119,7 @@ def test_refresh_records_an_out_of_band_stop_and_up_starts_it_again(
 
     before = len(emulator.requests())
     project.up()
-    assert mutating_kinds(emulator, before) == ["start"]
+    assert emulator.calls(before) == ["start"]
     assert only_notebook(emulator)["status"] == "RUNNING"
     assert project.outputs()["nb"]["status"] == "RUNNING"
 
@@ -165,7 +147,7 @@ def test_destroy_stops_and_deletes_the_notebook(project: PulumiProject, emulator
     before = len(emulator.requests())
     project.destroy()
     # The service refuses to delete a running notebook (6304): stop first.
-    assert mutating_kinds(emulator, before) == ["stop", "delete"]
+    assert emulator.calls(before) == ["stop", "delete"]
     assert emulator.notebooks() == []
     assert project.resources() == []
 

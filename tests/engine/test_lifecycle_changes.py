@@ -21,22 +21,6 @@ pytestmark = pytest.mark.engine
 SSH = {"service": "SSH", "key_pair_names": ["team-key"], "allowed_access_ips": ["80.158.1.10"]}
 
 
-def kinds(emulator: Emulator, since: int = 0) -> list[str]:
-    """Mutating calls as short words: create, start, stop, update, delete, lease, mount, unmount."""
-    out = []
-    for method, path in emulator.mutating(since):
-        tail = path.rstrip("/").rsplit("/", 1)[-1]
-        if method == "POST":
-            out.append({"notebooks": "create", "storage": "mount"}.get(tail, tail))
-        elif method == "PATCH":
-            out.append("lease")
-        elif method == "PUT":
-            out.append("update")
-        elif method == "DELETE":
-            out.append("unmount" if "/storage/" in path else "delete")
-    return out
-
-
 def live(emulator: Emulator) -> dict:
     [notebook] = emulator.notebooks()
     return notebook
@@ -61,7 +45,7 @@ def test_flavor_change_restarts_a_running_notebook_and_says_so_in_preview(
 
     before = mark(emulator)
     project.up()
-    assert kinds(emulator, before) == ["stop", "update", "start"]
+    assert emulator.calls(before) == ["stop", "update", "start"]
     assert live(emulator)["flavor"] == BIG_CPU_FLAVOR and live(emulator)["status"] == "RUNNING"
 
 
@@ -71,7 +55,7 @@ def test_flavor_change_of_a_stopped_notebook_keeps_it_stopped(project: PulumiPro
     project.declare(nb=notebook_spec(running=False, flavor=BIG_CPU_FLAVOR))
     before = mark(emulator)
     project.up()
-    assert kinds(emulator, before) == ["update"]
+    assert emulator.calls(before) == ["update"]
     assert live(emulator)["status"] == "STOPPED"
 
 
@@ -106,7 +90,7 @@ def test_storage_grows_in_place_in_steps_and_shrinking_replaces(project: PulumiP
     project.declare(nb=notebook_spec(volume={"category": "EVS", "ownership": "MANAGED", "capacity": 150}))
     before = mark(emulator)
     project.up()
-    assert kinds(emulator, before) == ["update", "update"]  # +100 GB, then the rest, while running
+    assert emulator.calls(before) == ["update", "update"]  # +100 GB, then the rest, while running
     assert live(emulator)["volume"]["capacity"] == 150 and live(emulator)["status"] == "RUNNING"
     assert live(emulator)["id"] == notebook_id
 
@@ -125,7 +109,7 @@ def test_ssh_endpoint_is_exposed_and_updated_in_place(project: PulumiProject, em
     project.declare(nb=notebook_spec(endpoints=[rotated]))
     before = mark(emulator)
     project.up()
-    assert kinds(emulator, before) == ["update"]
+    assert emulator.calls(before) == ["update"]
     ssh = [e for e in live(emulator)["endpoints"] if (e.get("service") or e.get("dev_service")) == "SSH"][0]
     assert ssh["ssh_keys"] == ["new-key"] and ssh["allowed_access_ips"] == ["80.158.0.0/24"]
 
@@ -142,7 +126,7 @@ def test_auto_stop_is_desired_state(project: PulumiProject, emulator: Emulator) 
     project.declare(nb=notebook_spec(auto_stop={"duration": 10_800_000, "type": "timing"}))
     before = mark(emulator)
     project.up()
-    assert kinds(emulator, before) == ["lease"]
+    assert emulator.calls(before) == ["lease"]
     lease = live(emulator)["lease"]
     assert lease["create_at"] + lease["duration"] - lease["update_at"] == 10_800_000
 
@@ -152,7 +136,7 @@ def test_auto_stop_is_desired_state(project: PulumiProject, emulator: Emulator) 
     assert project.resources()[0]["outputs"]["status"] in ("STOPPING", "STOPPED")
     before = mark(emulator)
     project.up("--refresh")
-    assert kinds(emulator, before) == ["start"]
+    assert emulator.calls(before) == ["start"]
     assert live(emulator)["status"] == "RUNNING"
 
 
@@ -177,7 +161,7 @@ def test_failed_states_are_handled_on_the_next_up(project: PulumiProject, emulat
     emulator.force_status(notebook_id, "START_FAILED", "no resources in the pool")
     before = mark(emulator)
     project.up("--refresh")
-    assert kinds(emulator, before) == ["start"] and live(emulator)["status"] == "RUNNING"
+    assert emulator.calls(before) == ["start"] and live(emulator)["status"] == "RUNNING"
 
     emulator.force_status(notebook_id, "FROZEN", "arrears")
     result = project.up("--refresh", check=False)
@@ -202,7 +186,7 @@ def test_fixed_fields_are_replacements_with_the_reason(project: PulumiProject, e
     assert "replace" in preview.output and "workspace_id cannot change on an existing notebook" in preview.output
     before = mark(emulator)
     project.up()
-    assert kinds(emulator, before) == ["stop", "delete", "create"]
+    assert emulator.calls(before) == ["stop", "delete", "create"]
     assert live(emulator)["id"] != old_id
 
 
@@ -210,7 +194,7 @@ def test_obs_mounts_follow_the_declaration(project: PulumiProject, emulator: Emu
     data = {"uri": "obs://team-bucket/datasets/", "mount_path": "/data/datasets/"}
     project.declare(nb=notebook_spec(obs_mounts=[data]))
     project.up()
-    assert "mount" in kinds(emulator)
+    assert "mount" in emulator.calls()
     mounts = live(emulator)["data_volumes"]
     assert [(m["uri"], m["mount_path"], m["status"]) for m in mounts] == [
         ("obs://team-bucket/datasets/", "/data/datasets/", "MOUNTED")
@@ -219,7 +203,7 @@ def test_obs_mounts_follow_the_declaration(project: PulumiProject, emulator: Emu
     project.declare(nb=notebook_spec(obs_mounts=[]))
     before = mark(emulator)
     project.up()
-    assert kinds(emulator, before) == ["unmount"]
+    assert emulator.calls(before) == ["unmount"]
 
 
 def test_an_existing_notebook_is_adopted_not_duplicated(project: PulumiProject, emulator: Emulator) -> None:
@@ -230,7 +214,7 @@ def test_an_existing_notebook_is_adopted_not_duplicated(project: PulumiProject, 
     project.declare(nb=notebook_spec(name="console-made", adopt_id=existing.id))
     before = mark(emulator)
     project.up()
-    assert "create" not in kinds(emulator, before)
+    assert "create" not in emulator.calls(before)
     assert project.resources()[0]["id"] == existing.id
     assert len(emulator.notebooks()) == 1
 

@@ -41,14 +41,6 @@ def props(**overrides: Any) -> dict[str, Any]:
     return {**notebook_spec(), **overrides}
 
 
-def kinds(emulator: Emulator, since: int = 0) -> list[str]:
-    out = []
-    for method, path in emulator.mutating(since):
-        tail = path.rsplit("/", 1)[-1]
-        out.append({"notebooks": "create"}.get(tail, tail) if method == "POST" else method.lower())
-    return out
-
-
 def test_check_normalises_and_accepts_good_inputs(provider: NotebookProvider) -> None:
     result = provider.check({}, props(volume={"category": "evs", "ownership": "managed", "capacity": 5.0}))
     assert result.failures == []
@@ -91,7 +83,7 @@ def test_create_waits_for_running_and_returns_outputs(provider: NotebookProvider
     result = provider.create(props())
     assert result.outs["status"] == "RUNNING" and result.outs["url"] and result.outs["token"]
     assert result.outs["notebook_id"] == result.id
-    assert kinds(emulator) == ["create"]
+    assert emulator.calls() == ["create"]
 
 
 def test_create_failure_names_the_reason(provider: NotebookProvider, emulator: Emulator) -> None:
@@ -116,10 +108,10 @@ def test_update_of_run_state_only_starts_or_stops(provider: NotebookProvider, em
     created = provider.create(props())
     before = len(emulator.requests())
     stopped = provider.update(created.id, created.outs, props(running=False))
-    assert stopped.outs["status"] == "STOPPED" and kinds(emulator, before) == ["stop"]
+    assert stopped.outs["status"] == "STOPPED" and emulator.calls(before) == ["stop"]
     before = len(emulator.requests())
     started = provider.update(created.id, stopped.outs, props(running=True))
-    assert started.outs["status"] == "RUNNING" and kinds(emulator, before) == ["start"]
+    assert started.outs["status"] == "RUNNING" and emulator.calls(before) == ["start"]
 
 
 def test_flavor_change_on_running_notebook_stops_updates_and_restarts(
@@ -128,7 +120,7 @@ def test_flavor_change_on_running_notebook_stops_updates_and_restarts(
     created = provider.create(props())
     before = len(emulator.requests())
     result = provider.update(created.id, created.outs, props(flavor=BIG_CPU_FLAVOR))
-    assert kinds(emulator, before) == ["stop", "put", "start"]
+    assert emulator.calls(before) == ["stop", "update", "start"]
     assert result.outs["flavor"] == BIG_CPU_FLAVOR and result.outs["status"] == "RUNNING"
 
 
@@ -136,7 +128,7 @@ def test_flavor_change_on_stopped_notebook_stays_stopped(provider: NotebookProvi
     created = provider.create(props(running=False))
     before = len(emulator.requests())
     result = provider.update(created.id, created.outs, props(running=False, flavor=BIG_CPU_FLAVOR))
-    assert kinds(emulator, before) == ["put"]
+    assert emulator.calls(before) == ["update"]
     assert result.outs["status"] == "STOPPED"
 
 
@@ -145,14 +137,14 @@ def test_unswitchable_flavor_fails_before_stopping(provider: NotebookProvider, e
     before = len(emulator.requests())
     with pytest.raises(ConfigurationError, match="cannot switch to flavor 'modelarts.vm.gpu.v100'; it can switch to"):
         provider.update(created.id, created.outs, props(flavor="modelarts.vm.gpu.v100"))
-    assert kinds(emulator, before) == []
+    assert emulator.calls(before) == []
 
 
 def test_description_and_name_update_in_place_without_restart(provider: NotebookProvider, emulator: Emulator) -> None:
     created = provider.create(props())
     before = len(emulator.requests())
     result = provider.update(created.id, created.outs, props(name="renamed", description="team notebook"))
-    assert kinds(emulator, before) == ["put"]
+    assert emulator.calls(before) == ["update"]
     assert result.outs["name"] == "renamed" and result.outs["status"] == "RUNNING"
 
 
@@ -170,7 +162,7 @@ def test_delete_stops_a_running_notebook_first(provider: NotebookProvider, emula
     created = provider.create(props())
     before = len(emulator.requests())
     provider.delete(created.id, created.outs)
-    assert kinds(emulator, before) == ["stop", "delete"]
+    assert emulator.calls(before) == ["stop", "delete"]
     assert emulator.notebooks() == []
 
 
@@ -236,7 +228,7 @@ IDENTITY = "0123456789abcdef"
 def test_a_create_whose_answer_was_lost_is_found_not_repeated(provider: NotebookProvider, emulator: Emulator) -> None:
     set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 1, "after_effect": True})
     result = provider.create(props(identity=IDENTITY))
-    assert kinds(emulator) == ["create"]  # one POST, never repeated
+    assert emulator.calls() == ["create"]  # one POST, never repeated
     [live] = emulator.notebooks()
     assert result.id == live["id"] and result.outs["status"] == "RUNNING"
 
@@ -244,7 +236,7 @@ def test_a_create_whose_answer_was_lost_is_found_not_repeated(provider: Notebook
 def test_a_create_that_had_no_effect_is_sent_again_after_a_lookup(provider: NotebookProvider, emulator: Emulator) -> None:
     set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 2})
     result = provider.create(props(identity=IDENTITY))
-    assert kinds(emulator) == ["create", "create", "create"]
+    assert emulator.calls() == ["create", "create", "create"]
     [live] = emulator.notebooks()
     assert result.id == live["id"]
     # Before each try, the provider looked for what an earlier try may have created.
@@ -256,7 +248,7 @@ def test_a_create_without_identity_is_not_repeated(provider: NotebookProvider, e
     set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 1})
     with pytest.raises(ModelArtsError, match="no notebook of this resource exists now"):
         provider.create(props())
-    assert kinds(emulator) == ["create"] and emulator.notebooks() == []
+    assert emulator.calls() == ["create"] and emulator.notebooks() == []
 
 
 def test_an_interrupted_create_is_adopted_by_the_next_create(provider: NotebookProvider, emulator: Emulator) -> None:
@@ -285,10 +277,10 @@ def test_hooks_change_restarts_a_running_notebook(provider: NotebookProvider, em
     created = provider.create(props())
     before = len(emulator.requests())
     result = provider.update(created.id, created.outs, props(hooks=hooks))
-    assert kinds(emulator, before) == ["stop", "put", "start"]
+    assert emulator.calls(before) == ["stop", "update", "start"]
     assert result.outs["status"] == "RUNNING"
     again = provider.update(created.id, result.outs, props(hooks=hooks))
-    assert kinds(emulator, before) == ["stop", "put", "start"]  # nothing more: the hooks are in place
+    assert emulator.calls(before) == ["stop", "update", "start"]  # nothing more: the hooks are in place
     assert again.outs["hooks"] == hooks
 
 

@@ -12,11 +12,11 @@ import signal
 import sys
 import tempfile
 from types import FrameType
-from typing import Sequence
+from typing import Any, Sequence
 
 from .app import create_app
 from .server import build_server, is_loopback, quiet_access_log
-from .settings import NOT_FOUND_STYLES, Settings
+from .settings import NOT_FOUND_STYLES, PROFILES, READINGS, Settings
 
 
 class _Stop(Exception):
@@ -45,7 +45,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep-deleted", action="store_true",
                    help="keep deleted notebooks visible with status DELETED")
     p.add_argument("--log-requests", action="store_true", help="write an access log line per request to stderr")
+    _add_reading_args(p)
     return p.parse_args(argv)
+
+
+def _add_reading_args(p: argparse.ArgumentParser) -> None:
+    """The profile, then one switch per reading; a switch given overrides the profile."""
+    p.add_argument("--profile", choices=tuple(PROFILES), default="lenient",
+                   help="set every reading at once (default lenient)")
+    for key in READINGS:
+        flag = "--" + key.replace("_", "-")
+        kind = type(PROFILES["lenient"][key])
+        if kind is bool:
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
+        else:
+            p.add_argument(flag, type=kind, default=None)
+
+
+def reading_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The single reading switches given on the command line."""
+    return {key: getattr(args, key) for key in READINGS if getattr(args, key) is not None}
 
 
 def write_port_file(path: str, port: int) -> None:
@@ -73,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               "(pass --allow-non-loopback to allow it)", file=sys.stderr)
         return 2
     try:
-        settings = Settings(
+        settings = Settings.for_profile(
+            args.profile,
+            **reading_overrides(args),
             host=args.host,
             port=args.port,
             transition_seconds=args.transition_seconds,

@@ -45,6 +45,7 @@ ERROR_TABLE: dict[str, tuple[int, str]] = {
     ),
     "ModelArts.6327": (400, "The instance is not in running. Please refresh the page and start it."),
     "ModelArts.6329": (400, "Sorry, this flavor specification is sold out. Please try others."),
+    "ModelArts.6330": (400, "The flavor type of profile does not match the type of flavor. Please check it."),
     "ModelArts.6331": (400, "The evs volume size ranges from {} GB to {} GB."),
     "ModelArts.6332": (400, "Incorrect parameter type. The '{}' parameter must be of the '{}' type."),
     "ModelArts.6334": (400, "Invalid value for name or description. The character `{}` is not allowed."),

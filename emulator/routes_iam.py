@@ -161,3 +161,19 @@ def list_projects() -> Response:
 @blueprint.get("/auth/projects")
 def list_auth_projects() -> Response:
     return _projects()
+
+
+@blueprint.get("/auth/domains")
+def list_auth_domains() -> Response:
+    """The domains the caller may use: the one account domain (Keystone v3)."""
+    _require_iam_caller()
+    settings = emulator().settings
+    base = request.host_url.rstrip("/")
+    domain = {
+        "description": "",
+        "enabled": True,
+        "id": settings.domain_id,
+        "links": {"self": f"{base}/v3/domains/{settings.domain_id}"},
+        "name": settings.domain,
+    }
+    return jsonify({"domains": [domain], "links": {"self": f"{base}/v3/auth/domains"}})

@@ -126,19 +126,24 @@ def _list_notebooks() -> Response:
     limit = query_int("limit", 10, minimum=1)
     offset = query_int("offset", 0) or 0
     ctx = emulator()
-    with locked():
+    with locked() as now:
+        # Under the `list_lag_seconds` reading a new notebook shows in lists
+        # only that long after its create (GET by id sees it at once).
+        visible_from = now - int(round(ctx.settings.list_lag_seconds * 1000))
         items = [
             nb
             for nb in ctx.notebooks.notebooks.values()
-            if nb.feature == feature
+            if nb.create_at <= visible_from
+            and nb.feature == feature
             and (name is None or name.lower() in nb.name.lower())
             and (status is None or nb.status == status)
             and (pool_id is None or nb.pool_id == pool_id)
             and (workspace_id is None or nb.workspace_id == workspace_id)
         ]
         items = sort_notebooks(items, keys, descending)
-        views = [notebook_view(nb, ctx.settings) for nb in items]
-    return ok(page(views, offset, limit))
+        views = [notebook_view(nb, ctx.settings, volume_ids=ctx.settings.report_volume_ids) for nb in items]
+        cap = ctx.settings.max_page_size
+    return ok(page(views, offset, limit, cap))
 
 
 @blueprint.get("/notebooks")
@@ -182,7 +187,8 @@ def list_flavors() -> Response:
 def show_notebook(notebook_id: str) -> Response:
     ctx = emulator()
     with locked():
-        return ok(notebook_view(ctx.notebooks.get(notebook_id), ctx.settings))
+        nb = ctx.notebooks.get(notebook_id)
+        return ok(notebook_view(nb, ctx.settings, volume_ids=ctx.settings.report_volume_ids))
 
 
 @blueprint.put("/notebooks/<notebook_id>")

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from .app import emulator, locked
 from .errors import ApiError
 from .faults import FaultRule, FaultRuleError
-from .settings import NOT_FOUND_STYLES, RUNTIME_SETTINGS
+from .settings import NOT_FOUND_STYLES, PROFILES, RUNTIME_SETTINGS
 from .state import Notebook
 from .validation import STATUSES
 from .views import notebook_view
@@ -134,18 +134,23 @@ def lease_expire(notebook_id: str) -> Response:
 
 
 def _coerce(key: str, value: Any) -> Any:
-    if key == "keep_deleted":
+    kind = RUNTIME_SETTINGS[key]
+    if kind is bool:
         if not isinstance(value, bool):
-            raise SupportError(400, "keep_deleted must be true or false")
+            raise SupportError(400, f"{key} must be true or false")
         return value
     if key == "not_found_style":
         value = str(value)
         if value not in NOT_FOUND_STYLES:
             raise SupportError(400, f"not_found_style must be one of {', '.join(NOT_FOUND_STYLES)}")
         return value
+    if key == "profile":
+        if value not in PROFILES:
+            raise SupportError(400, f"profile must be one of {', '.join(PROFILES)}")
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SupportError(400, f"{key} must be a number")
-    return RUNTIME_SETTINGS[key](value)
+    return kind(value)
 
 
 @blueprint.get("/config")
@@ -165,8 +170,12 @@ def change_config() -> Response:
     with ctx.lock:
         before = {key: getattr(ctx.settings, key) for key in RUNTIME_SETTINGS}
         try:
+            # The profile first, so the single switches sent with it override it.
+            if "profile" in body:
+                ctx.settings.apply_profile(_coerce("profile", body["profile"]))
             for key, value in body.items():
-                setattr(ctx.settings, key, _coerce(key, value))
+                if key != "profile":
+                    setattr(ctx.settings, key, _coerce(key, value))
             ctx.settings.validate()
         except (SupportError, ValueError) as exc:
             for key, value in before.items():

@@ -19,7 +19,42 @@ RUNTIME_SETTINGS: dict[str, Callable[[Any], Any]] = {
     "max_clock_skew_seconds": float,
     "lease_min_ms": int,
     "lease_max_ms": int,
+    "profile": str,
+    "update_while_running": bool,
+    "report_volume_ids": bool,
+    "start_from_error": bool,
+    "list_lag_seconds": float,
+    "max_page_size": int,
+    "delete_running": bool,
+    "lease_off_accepted": bool,
 }
+
+# The readings where the API reference and live-proven clients disagree or the
+# reference is silent. `lenient` accepts what live clients are seen to do;
+# `strict` follows the reference to the letter.
+PROFILES: dict[str, dict[str, Any]] = {
+    "lenient": {
+        "update_while_running": True,
+        "report_volume_ids": True,
+        "start_from_error": True,
+        "list_lag_seconds": 0.0,
+        "max_page_size": 0,
+        "delete_running": True,
+        "lease_off_accepted": True,
+    },
+    "strict": {
+        "update_while_running": False,
+        "report_volume_ids": False,
+        "start_from_error": False,
+        "list_lag_seconds": 2.0,
+        "max_page_size": 3,
+        "delete_running": False,
+        "lease_off_accepted": False,
+    },
+}
+READINGS = tuple(PROFILES["lenient"])
+# The lease duration that turns auto-stop off.
+LEASE_OFF = -1
 
 # Never shown by GET /_emulator/config.
 SECRET_SETTINGS = frozenset({"secret_key", "password"})
@@ -46,9 +81,49 @@ class Settings:
     # range (6349 is templated), so that range is the chosen reading.
     lease_min_ms: int = 3_600_000
     lease_max_ms: int = 86_400_000
+    # The readings (see PROFILES); the defaults are the lenient profile.
+    profile: str = "lenient"
+    update_while_running: bool = True
+    report_volume_ids: bool = True
+    start_from_error: bool = True
+    list_lag_seconds: float = 0.0
+    max_page_size: int = 0
+    delete_running: bool = True
+    lease_off_accepted: bool = True
 
     def __post_init__(self) -> None:
+        """A non-lenient `profile` given here sets every reading still at its
+        lenient default; use `for_profile` to override a reading back."""
+        if self.profile != "lenient":
+            self._check_profile(self.profile)
+            lenient = PROFILES["lenient"]
+            for key, value in PROFILES[self.profile].items():
+                if getattr(self, key) == lenient[key]:
+                    setattr(self, key, value)
         self.validate()
+
+    @classmethod
+    def for_profile(cls, profile: str, **overrides: Any) -> "Settings":
+        """Settings with `profile` applied first, then `overrides` (any field)."""
+        settings = cls(**{k: v for k, v in overrides.items() if k not in READINGS})
+        settings.apply_profile(profile)
+        for key, value in overrides.items():
+            if key in READINGS:
+                setattr(settings, key, value)
+        settings.validate()
+        return settings
+
+    def apply_profile(self, profile: str) -> None:
+        """Set every reading the profile names (later single switches override)."""
+        self._check_profile(profile)
+        self.profile = profile
+        for key, value in PROFILES[profile].items():
+            setattr(self, key, value)
+
+    @staticmethod
+    def _check_profile(profile: str) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
 
     def validate(self) -> None:
         if self.not_found_style not in NOT_FOUND_STYLES:
@@ -61,6 +136,11 @@ class Settings:
             raise ValueError("token_lifetime_seconds must be > 0")
         if not 0 < self.lease_min_ms <= self.lease_max_ms:
             raise ValueError("need 0 < lease_min_ms <= lease_max_ms")
+        self._check_profile(self.profile)
+        if self.list_lag_seconds < 0:
+            raise ValueError("list_lag_seconds must be >= 0")
+        if self.max_page_size < 0:
+            raise ValueError("max_page_size must be >= 0 (0: no cap)")
 
     @property
     def domain_id(self) -> str:

@@ -17,10 +17,12 @@ from typing import Any, Callable
 
 from .catalog import Catalog, Json, notebook_image_view
 from .errors import ApiError, wrong_value
-from .settings import Settings
+from .settings import LEASE_OFF, Settings
 from .validation import (
+    DEFAULT_LEASE_MS,
     EVS_MAX_GB,
     CreateRequest,
+    check_image_fits,
     as_enum,
     as_object,
     as_string,
@@ -42,11 +44,31 @@ SETTLES_TO = {
 # The UMN allows at most 100 GB per dynamic expansion step of a running EVS.
 RUNNING_RESIZE_STEP_GB = 100
 
+# Per action, the code each status that may not take it answers (6357, "busy
+# or already in the target state", for any status not named). The statuses an
+# action may start from depend on the readings: see NotebookStore.allowed_from.
+REFUSALS: dict[str, dict[str, str]] = {
+    "start": {
+        "RUNNING": "ModelArts.6305",
+        "STARTING": "ModelArts.6306",
+        "STOPPING": "ModelArts.6308",
+        "FROZEN": "ModelArts.6326",
+    },
+    "stop": {
+        "STOPPED": "ModelArts.6307",
+        "STOPPING": "ModelArts.6308",
+        "STARTING": "ModelArts.6306",
+        "FROZEN": "ModelArts.6326",
+    },
+    "delete": {"RUNNING": "ModelArts.6304"},
+}
+
 # Update rules. The API page says update works only while STOPPED; the UMN
 # lets a running instance grow its EVS disk and change its SSH whitelist, and
 # error 6347 is per field. Chosen reading: flavor, image_id and hooks need
 # STOPPED; name, description, endpoints and storage_new_size work while
-# RUNNING or STOPPED; any update in a transient status is 6357.
+# RUNNING or STOPPED; any update in a transient status is 6357. With the
+# `update_while_running` reading off, every field needs STOPPED.
 UPDATE_ALLOWED_IN: dict[str, frozenset[str]] = {
     "flavor": frozenset({"STOPPED"}),
     "image_id": frozenset({"STOPPED"}),
@@ -225,6 +247,7 @@ class NotebookStore:
         ):
             # "DEFAULT: free CodeLab instance. You can create only one."
             raise ApiError("ModelArts.6302")
+        lease_ms = DEFAULT_LEASE_MS if req.lease_ms == LEASE_OFF else req.lease_ms
         nb = Notebook(
             id=str(uuid.uuid4()),
             name=req.name,
@@ -242,30 +265,36 @@ class NotebookStore:
             create_at=now_ms,
             update_at=now_ms,
             lease_create_at=now_ms,
-            lease_duration=req.lease_ms,
+            lease_duration=lease_ms,
             lease_update_at=now_ms,
             lease_type=req.lease_type,
-            lease_request_ms=req.lease_ms,
+            lease_request_ms=lease_ms,
+            lease_enable=req.lease_ms != LEASE_OFF,
         )
         nb.history.append({"status": "CREATING", "at_ms": now_ms, "cause": "create"})
         self._schedule(nb, "RUNNING", now_ms, "create")
         self.notebooks[nb.id] = nb
         return nb
 
+    def allowed_from(self, action: str) -> frozenset[str]:
+        """The statuses `action` may start from, under the current readings."""
+        if action == "start":
+            # START_FAILED may be retried; ERROR only under `start_from_error`.
+            return frozenset({"STOPPED", "START_FAILED"} | ({"ERROR"} if self.settings.start_from_error else set()))
+        if action == "stop":
+            return frozenset({"RUNNING"})
+        # Delete: STOPPED, FROZEN and the failed statuses (the docs are silent);
+        # RUNNING too under `delete_running`, as live-proven clients do.
+        return frozenset({"STOPPED", "FROZEN"} | FAILED | ({"RUNNING"} if self.settings.delete_running else set()))
+
+    def _check_action(self, nb: Notebook, action: str) -> None:
+        if nb.status not in self.allowed_from(action):
+            raise ApiError(REFUSALS[action].get(nb.status, "ModelArts.6357"))
+
     def start(self, notebook_id: str, now_ms: int, duration_ms: int | None, lease_type: str | None) -> Notebook:
         nb = self.get(notebook_id, allow_deleted=False)
-        rejections = {
-            "RUNNING": "ModelArts.6305",
-            "STARTING": "ModelArts.6306",
-            "STOPPING": "ModelArts.6308",
-            "FROZEN": "ModelArts.6326",
-        }
-        if nb.status in rejections:
-            raise ApiError(rejections[nb.status])
-        if nb.status not in ("STOPPED", "START_FAILED"):
-            raise ApiError("ModelArts.6357")
-        if duration_ms is not None:
-            nb.lease_request_ms = duration_ms
+        self._check_action(nb, "start")
+        self._request_lease(nb, duration_ms)
         if lease_type is not None:
             nb.lease_type = lease_type
         nb.fail_reason = None
@@ -277,16 +306,7 @@ class NotebookStore:
 
     def stop(self, notebook_id: str, now_ms: int, cause: str = "stop") -> Notebook:
         nb = self.get(notebook_id, allow_deleted=False)
-        rejections = {
-            "STOPPED": "ModelArts.6307",
-            "STOPPING": "ModelArts.6308",
-            "STARTING": "ModelArts.6306",
-            "FROZEN": "ModelArts.6326",
-        }
-        if nb.status in rejections:
-            raise ApiError(rejections[nb.status])
-        if nb.status != "RUNNING":
-            raise ApiError("ModelArts.6357")
+        self._check_action(nb, "stop")
         # The use case shows the lease recomputed on stop as well.
         self._reset_lease(nb, now_ms)
         self._set_status(nb, "STOPPING", now_ms, cause)
@@ -295,11 +315,7 @@ class NotebookStore:
 
     def delete(self, notebook_id: str, now_ms: int) -> Notebook:
         nb = self.get(notebook_id, allow_deleted=False)
-        if nb.status == "RUNNING":
-            raise ApiError("ModelArts.6304")
-        if nb.status in TRANSIENT:
-            raise ApiError("ModelArts.6357")
-        # STOPPED, FROZEN and the failed statuses may be deleted (docs silent).
+        self._check_action(nb, "delete")
         self._set_status(nb, "DELETING", now_ms, "delete")
         self._schedule(nb, "DELETED", now_ms, "delete")
         return nb
@@ -310,6 +326,8 @@ class NotebookStore:
             raise ApiError("ModelArts.6357")
         if nb.status == "FROZEN" and changes:
             raise ApiError("ModelArts.6326")
+        if not self.settings.update_while_running and nb.status != "STOPPED":
+            raise ApiError("ModelArts.6347", nb.status, ", ".join(changes) or "request")
         for key in changes:
             if nb.status not in UPDATE_ALLOWED_IN[key]:
                 raise ApiError("ModelArts.6347", nb.status, key)
@@ -325,6 +343,7 @@ class NotebookStore:
             image = self.catalog.image(changes["image_id"])
             if image is None:
                 raise ApiError("ModelArts.6797", changes["image_id"])
+            check_image_fits(image, self.catalog.flavor(changes.get("flavor", nb.flavor)))
         if "storage_new_size" in changes:
             self._check_resize(nb, changes["storage_new_size"])
 
@@ -383,9 +402,18 @@ class NotebookStore:
             nb.lease_type = "TIMING"
         elif body.get("type") is not None:
             nb.lease_type = as_enum(body["type"], "type", LEASE_TYPES)
-        nb.lease_request_ms = duration
+        self._request_lease(nb, duration)
         self._reset_lease(nb, now_ms)
         return nb
+
+    @staticmethod
+    def _request_lease(nb: Notebook, duration_ms: int | None) -> None:
+        """A requested duration D: LEASE_OFF turns auto-stop off, any other D turns it on."""
+        if duration_ms is None:
+            return
+        nb.lease_enable = duration_ms != LEASE_OFF
+        if duration_ms != LEASE_OFF:
+            nb.lease_request_ms = duration_ms
 
     # OBS mounts --------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import Catalog, Json
-from .errors import ApiError, required, wrong_type, wrong_value
-from .settings import Settings
+from .errors import ERROR_TABLE, ApiError, required, wrong_type, wrong_value
+from .settings import LEASE_OFF, Settings
 
 NAME_RE = re.compile(r"[A-Za-z0-9_-]")
 NAME_MAX = 128
@@ -91,7 +91,11 @@ def check_description(value: Any, forbidden: str) -> str:
 
 
 def check_lease_duration(value: Any, settings: Settings, name: str = "duration") -> int:
+    """A requested lease duration in ms; LEASE_OFF (auto-stop off) only under
+    the `lease_off_accepted` reading."""
     duration = as_int(value, name)
+    if duration == LEASE_OFF and settings.lease_off_accepted:
+        return duration
     if not settings.lease_min_ms <= duration <= settings.lease_max_ms:
         raise ApiError("ModelArts.6349", settings.lease_min_ms, settings.lease_max_ms)
     return duration
@@ -190,6 +194,24 @@ def check_volume(value: Any) -> Json:
     return volume
 
 
+def check_image_fits(image: Json, flavor: Json | None) -> None:
+    """Refuse an image whose resource categories leave out the flavor's category.
+
+    An image that names no categories (the seed's Ascend images) is taken to
+    fit every flavor. The table has no code for exactly this; 6330 ("the
+    flavor type of profile does not match the type of flavor") is the nearest.
+    """
+    categories = [str(c).upper() for c in image.get("resource_categories") or []]
+    if flavor is None or not categories or flavor["category"] in categories:
+        return
+    _, template = ERROR_TABLE["ModelArts.6330"]
+    raise ApiError(
+        "ModelArts.6330",
+        message=f"{template} Image {image['id']} supports {', '.join(categories)}; "
+        f"flavor {flavor['id']} is {flavor['category']}.",
+    )
+
+
 @dataclass
 class CreateRequest:
     name: str
@@ -245,6 +267,7 @@ def parse_create(body: Any, settings: Settings, catalog: Catalog) -> CreateReque
         request.endpoints = check_endpoints(body["endpoints"])
     if body.get("hooks") is not None:
         request.hooks = check_hooks(body["hooks"])
+    check_image_fits(image, flavor)
     services = image.get("dev_services") or []
     if services and "NOTEBOOK" not in services and not any(e["service"] == "SSH" for e in request.endpoints):
         raise ApiError("ModelArts.6768", image_id)

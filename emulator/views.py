@@ -87,7 +87,9 @@ def _endpoints(nb: Notebook, settings: Settings) -> list[Json]:
     return result
 
 
-def notebook_view(nb: Notebook, settings: Settings) -> Json:
+def notebook_view(nb: Notebook, settings: Settings, *, volume_ids: bool = True) -> Json:
+    """The Notebook body; `volume_ids=False` leaves out `volume.uri` and
+    `volume.id`, as the show and list pages' VolumeRes does."""
     volume: Json = {
         "category": nb.volume["category"],
         "ownership": nb.volume["ownership"],
@@ -95,7 +97,7 @@ def notebook_view(nb: Notebook, settings: Settings) -> Json:
         "mount_path": MOUNT_PATH,
         "read_only": False,
     }
-    for key in ("status", "uri", "id"):
+    for key in ("status", "uri", "id") if volume_ids else ("status",):
         if key in nb.volume:
             volume[key] = nb.volume[key]
     body: Json = {
@@ -137,9 +139,12 @@ def notebook_view(nb: Notebook, settings: Settings) -> Json:
     return body
 
 
-def page(items: Sequence[Any], offset: int, limit: int | None) -> Json:
+def page(items: Sequence[Any], offset: int, limit: int | None, cap: int = 0) -> Json:
     """The Page envelope. `current` is 0-based and `size` is the page size,
-    as in the notebook list example (current 0, size 10, two items)."""
+    as in the notebook list example (current 0, size 10, two items). A `cap`
+    above 0 is the service's own page size limit: it wins over `limit`."""
+    if cap:
+        limit = cap if limit is None else min(limit, cap)
     total = len(items)
     if limit is None:
         data = list(items[offset:])

@@ -106,7 +106,8 @@ def test_quota(api: Api) -> None:
         ({"lease": {"duration": 24 * HOUR + 1}}, "ModelArts.6349", "86400000"),
         ({"duration": 60_000}, "ModelArts.6349", "duration"),
         ({"lease": {"type": "sometimes"}}, "ModelArts.6336", "'type'"),
-        ({"image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54103"}, "ModelArts.6768", "SSH"),
+        ({"image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54103", "flavor": "modelarts.vm.gpu.p100"}, "ModelArts.6768", "SSH"),
+        ({"image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54103"}, "ModelArts.6330", "supports GPU"),
     ],
 )
 def test_create_validation(api: Api, change: dict[str, Any], code: str, needle: str) -> None:
@@ -272,6 +273,7 @@ def test_renew_postpones_expiry(api: Api) -> None:
 
 
 def test_delete_rules(api: Api) -> None:
+    api.client.post("/_emulator/config", json={"delete_running": False})
     nb = api.create()
     assert_error(api.delete(f"/notebooks/{nb['id']}"), 400, "ModelArts.6357")  # CREATING
     api.tick()

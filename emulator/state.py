@@ -344,6 +344,10 @@ class NotebookStore:
             if image is None:
                 raise ApiError("ModelArts.6797", changes["image_id"])
             check_image_fits(image, self.catalog.flavor(changes.get("flavor", nb.flavor)))
+        if changes.get("storage_new_size") == nb.volume["capacity"]:
+            # The current size again is no change: clients that send the
+            # whole update body (a flavor change with the size as it is) pass.
+            changes = {k: v for k, v in changes.items() if k != "storage_new_size"}
         if "storage_new_size" in changes:
             self._check_resize(nb, changes["storage_new_size"])
 

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
+
+from flask.testing import FlaskClient
+
+from emulator import ManualClock
+
+AK, SK = "emulator-ak", "emulator-sk"
+HOST = "localhost"
 
 
 def _enc(text: str) -> str:
@@ -52,3 +61,26 @@ def sign_request(
     out = dict(headers)
     out["Authorization"] = f"SDK-HMAC-SHA256 Access={ak}, SignedHeaders={';'.join(names)}, Signature={signature}"
     return out
+
+
+def signed_call(
+    client: FlaskClient,
+    clock: ManualClock,
+    method: str,
+    path: str,
+    body: Any = None,
+    signed: list[str] | None = None,
+    extra: dict[str, str] | None = None,
+    ak: str = AK,
+    sk: str = SK,
+    date: str | None = None,
+) -> Any:
+    """One AK/SK-signed call through the Flask test client (Host `localhost`)."""
+    raw = json.dumps(body).encode() if body is not None else b""
+    headers = {"Host": HOST, "X-Sdk-Date": date or sdk_date(clock.now)}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    headers.update(extra or {})
+    headers = sign_request(method, f"http://{HOST}{path}", headers, raw, ak, sk,
+                           signed or ["host", "x-sdk-date"])
+    return client.open(path, method=method, headers=headers, data=raw)

@@ -10,10 +10,7 @@ from flask.testing import FlaskClient
 
 from emulator import ManualClock, signing
 from emulator_test_helpers import BASE, assert_error, create_body
-from emulator_test_signer import sdk_date, sign_request
-
-AK, SK = "emulator-ak", "emulator-sk"
-HOST = "localhost"
+from emulator_test_signer import AK, HOST, SK, sdk_date, sign_request, signed_call
 
 VECTOR_URL = "https://service.endpoint.myhuaweicloud.com/resources?size=1"
 VECTOR_HEADERS = {"Host": "service.endpoint.myhuaweicloud.com", "X-Sdk-Date": "20200608T023900Z"}
@@ -38,28 +35,6 @@ def test_canonical_pieces() -> None:
     assert signing.canonical_uri("/v1/p/notebooks") == "/v1/p/notebooks/"
     assert signing.canonical_uri("/a%20b/") == "/a%20b/"
     assert signing.canonical_query({"b": ["2", "1"], "a b": ["x~y/z"]}) == "a%20b=x~y%2Fz&b=1&b=2"
-
-
-def signed_call(
-    client: FlaskClient,
-    clock: ManualClock,
-    method: str,
-    path: str,
-    body: Any = None,
-    signed: list[str] | None = None,
-    extra: dict[str, str] | None = None,
-    ak: str = AK,
-    sk: str = SK,
-    date: str | None = None,
-) -> Any:
-    raw = json.dumps(body).encode() if body is not None else b""
-    headers = {"Host": HOST, "X-Sdk-Date": date or sdk_date(clock.now)}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    headers.update(extra or {})
-    headers = sign_request(method, f"http://{HOST}{path}", headers, raw, ak, sk,
-                           signed or ["host", "x-sdk-date"])
-    return client.open(path, method=method, headers=headers, data=raw)
 
 
 def test_signed_get_with_host_and_date(client: FlaskClient, clock: ManualClock) -> None:

@@ -90,7 +90,8 @@ def test_storage_growth_stopped(api: Api) -> None:
     api.tick()
     assert "status" not in api.show(nb["id"])["volume"]
     assert_error(api.put(f"/notebooks/{nb['id']}", json={"storage_new_size": 400}), 400, "ModelArts.6336")
-    assert_error(api.put(f"/notebooks/{nb['id']}", json={"storage_new_size": 500}), 400, "ModelArts.6336")
+    unchanged = api.put(f"/notebooks/{nb['id']}", json={"storage_new_size": 500}).get_json()
+    assert unchanged["volume"]["capacity"] == 500 and "status" not in unchanged["volume"]
     assert_error(api.put(f"/notebooks/{nb['id']}", json={"storage_new_size": 4097}), 400, "ModelArts.6331")
     assert api.put(f"/notebooks/{nb['id']}", json={"storage_new_size": 4096}).status_code == 200
 
@@ -106,6 +107,7 @@ def test_storage_growth_running_step(api: Api) -> None:
 def test_storage_growth_needs_evs(api: Api) -> None:
     nb = api.stopped(volume={"category": "efs", "ownership": "managed", "capacity": 50})
     assert_error(api.put(f"/notebooks/{nb['id']}", json={"storage_new_size": 100}), 400, "ModelArts.6324")
+    assert api.put(f"/notebooks/{nb['id']}", json={"storage_new_size": 50}).status_code == 200  # no change
 
 
 def test_update_endpoints_validation(api: Api) -> None:

@@ -85,7 +85,8 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
 
 def test_cli_port_zero_prints_listening_line(tmp_path: Path) -> None:
     port_file = tmp_path / "port"
-    proc = _spawn("--host", "127.0.0.1", "--port", "0", "--transition-seconds", "0", "--port-file", str(port_file))
+    proc = _spawn("--host", "127.0.0.1", "--port", "0", "--transition-seconds", "0", "--port-file", str(port_file),
+                  "--delete-running", "--profile", "strict")
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
@@ -95,6 +96,8 @@ def test_cli_port_zero_prints_listening_line(tmp_path: Path) -> None:
         assert port_file.read_text().strip() == str(port)
         health = requests.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=5)
         assert health.json() == {"ok": True}
+        config = requests.get(f"http://127.0.0.1:{port}/_emulator/config", timeout=5).json()
+        assert config["profile"] == "strict" and config["max_page_size"] == 3 and config["delete_running"] is True
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)

@@ -7,50 +7,23 @@ around every request.
 
 from __future__ import annotations
 
-import json
 import socket
 import struct
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .auth import auth_kind, authenticate
-from .context import Emulator
+from . import routes_iam, routes_modelarts, routes_support
+from .context import Emulator, emulator
 from .errors import ApiError, IamError
 from .faults import FaultRule
 from .settings import Clock, Settings
 from .signing import parse_query
 
 RESET_FLAG = "emulator.reset_connection"
-
-
-def emulator() -> Emulator:
-    return current_app.extensions["emulator"]  # type: ignore[no-any-return]
-
-
-@contextmanager
-def locked() -> Iterator[int]:
-    """Hold the lock, bring every notebook up to date, yield now (epoch ms)."""
-    ctx = emulator()
-    with ctx.lock:
-        now = ctx.now_ms()
-        ctx.notebooks.advance(now)
-        yield now
-
-
-def json_body() -> Any:
-    """The parsed JSON body, or None when the body is empty (start sends `{ }`,
-    stop sends nothing)."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("ModelArts.6400", "(not valid JSON)")
 
 
 def _error_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -170,8 +143,6 @@ class _ResetMiddleware:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     """Build one emulator. `clock` (seconds since the epoch) lets tests move
     time by hand instead of sleeping."""
-    from . import routes_iam, routes_modelarts, routes_support
-
     app = Flask("emulator", static_folder=None)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["emulator"] = Emulator(settings or Settings(), clock)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import emulator
+from .context import emulator
 from .auth import authenticate
 from .errors import ApiError, IamError
 from .settings import Settings

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import emulator, json_body, locked
+from .context import emulator, json_body, locked
 from .catalog import Json
 from .errors import ApiError, wrong_type, wrong_value
 from .state import sort_notebooks

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import emulator, locked
+from .context import emulator, locked
 from .errors import ApiError
 from .faults import FaultRule, FaultRuleError
 from .settings import NOT_FOUND_STYLES, PROFILES, RUNTIME_SETTINGS

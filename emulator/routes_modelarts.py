@@ -15,6 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from .context import emulator, json_body, locked
 from .catalog import Json
 from .errors import ApiError, wrong_type, wrong_value
+from .payloads import StartRequest, parse_create, parse_mount, parse_renew, parse_update
 from .state import sort_notebooks
 from .validation import (
     DESCRIPTION_MAX,
@@ -24,8 +25,6 @@ from .validation import (
     as_object,
     as_string,
     check_name,
-    parse_create,
-    parse_update,
     query_lease_duration,
     LEASE_TYPES,
 )
@@ -197,8 +196,7 @@ def update_notebook(notebook_id: str) -> Response:
     ctx = emulator()
     with locked() as now:
         ctx.notebooks.get(notebook_id, allow_deleted=False)
-        changes = parse_update(body if body is not None else {})
-        nb = ctx.notebooks.update(notebook_id, changes, now)
+        nb = ctx.notebooks.update(notebook_id, parse_update(body), now)
         return ok(notebook_view(nb, ctx.settings))
 
 
@@ -219,7 +217,7 @@ def start_notebook(notebook_id: str) -> Response:
     with locked() as now:
         ctx.notebooks.get(notebook_id, allow_deleted=False)
         duration = query_lease_duration(request.args.get("duration"), ctx.settings)
-        nb = ctx.notebooks.start(notebook_id, now, duration, lease_type)
+        nb = ctx.notebooks.start(notebook_id, StartRequest(duration, lease_type), now)
         return ok(notebook_view(nb, ctx.settings))
 
 
@@ -234,7 +232,7 @@ def stop_notebook(notebook_id: str) -> Response:
 def show_lease(notebook_id: str) -> Response:
     ctx = emulator()
     with locked():
-        return ok(lease_view(ctx.notebooks.lease(notebook_id)))
+        return ok(lease_view(ctx.notebooks.require_running(notebook_id)))
 
 
 @blueprint.patch("/notebooks/<notebook_id>/lease")
@@ -244,7 +242,8 @@ def renew_lease(notebook_id: str) -> Response:
     with locked() as now:
         ctx.notebooks.get(notebook_id, allow_deleted=False)
         query_duration = query_lease_duration(request.args.get("duration"), ctx.settings)
-        nb = ctx.notebooks.renew(notebook_id, body, query_duration, now)
+        ctx.notebooks.require_running(notebook_id)
+        nb = ctx.notebooks.renew(notebook_id, parse_renew(body, query_duration, ctx.settings), now)
         return ok(lease_view(nb))
 
 
@@ -317,7 +316,8 @@ def mount_storage(notebook_id: str) -> Response:
     body = json_body()
     ctx = emulator()
     with locked() as now:
-        return ok(mount_view(ctx.notebooks.mount(notebook_id, body if body is not None else {}, now)))
+        ctx.notebooks.require_running(notebook_id)
+        return ok(mount_view(ctx.notebooks.mount(notebook_id, parse_mount(body), now)))
 
 
 @blueprint.get("/notebooks/<notebook_id>/storage")

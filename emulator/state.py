@@ -18,17 +18,8 @@ from typing import Any, Callable
 from .catalog import Catalog, Json, notebook_image_view
 from .errors import ApiError, wrong_value
 from .settings import LEASE_OFF, Settings
-from .validation import (
-    DEFAULT_LEASE_MS,
-    EVS_MAX_GB,
-    CreateRequest,
-    check_image_fits,
-    as_enum,
-    as_object,
-    as_string,
-    check_lease_duration,
-    LEASE_TYPES,
-)
+from .payloads import CreateRequest, MountRequest, RenewRequest, StartRequest, UpdateRequest
+from .validation import DEFAULT_LEASE_MS, EVS_MAX_GB, check_image_fits
 
 TRANSIENT = frozenset({"INIT", "CREATING", "STARTING", "STOPPING", "DELETING", "SNAPSHOTTING"})
 FAILED = frozenset({"CREATE_FAILED", "START_FAILED", "DELETE_FAILED", "ERROR"})
@@ -291,12 +282,12 @@ class NotebookStore:
         if nb.status not in self.allowed_from(action):
             raise ApiError(REFUSALS[action].get(nb.status, "ModelArts.6357"))
 
-    def start(self, notebook_id: str, now_ms: int, duration_ms: int | None, lease_type: str | None) -> Notebook:
+    def start(self, notebook_id: str, req: StartRequest, now_ms: int) -> Notebook:
         nb = self.get(notebook_id, allow_deleted=False)
         self._check_action(nb, "start")
-        self._request_lease(nb, duration_ms)
-        if lease_type is not None:
-            nb.lease_type = lease_type
+        self._request_lease(nb, req.duration_ms)
+        if req.lease_type is not None:
+            nb.lease_type = req.lease_type
         nb.fail_reason = None
         nb.token = new_token()
         self._reset_lease(nb, now_ms)
@@ -320,8 +311,9 @@ class NotebookStore:
         self._schedule(nb, "DELETED", now_ms, "delete")
         return nb
 
-    def update(self, notebook_id: str, changes: Json, now_ms: int) -> Notebook:
+    def update(self, notebook_id: str, req: UpdateRequest, now_ms: int) -> Notebook:
         nb = self.get(notebook_id, allow_deleted=False)
+        changes = req.changes
         if nb.status in TRANSIENT:
             raise ApiError("ModelArts.6357")
         if nb.status == "FROZEN" and changes:
@@ -389,24 +381,11 @@ class NotebookStore:
             raise ApiError("ModelArts.6327")
         return nb
 
-    def lease(self, notebook_id: str) -> Notebook:
-        return self.require_running(notebook_id)
-
-    def renew(self, notebook_id: str, body: Any, query_duration: int | None, now_ms: int) -> Notebook:
-        nb = self.lease(notebook_id)
-        body = as_object(body) if body is not None else {}
-        duration = query_duration
-        if duration is None and body.get("duration") is not None:
-            duration = check_lease_duration(body["duration"], self.settings)
-        if duration is None:
-            raise ApiError("ModelArts.6348")
-        if query_duration is not None:
-            # "If the request parameter contains duration, the value of
-            # leaseReq is ignored and the ... stop type is scheduled stop."
-            nb.lease_type = "TIMING"
-        elif body.get("type") is not None:
-            nb.lease_type = as_enum(body["type"], "type", LEASE_TYPES)
-        self._request_lease(nb, duration)
+    def renew(self, notebook_id: str, req: RenewRequest, now_ms: int) -> Notebook:
+        nb = self.require_running(notebook_id)
+        if req.lease_type is not None:
+            nb.lease_type = req.lease_type
+        self._request_lease(nb, req.duration_ms)
         self._reset_lease(nb, now_ms)
         return nb
 
@@ -421,32 +400,11 @@ class NotebookStore:
 
     # OBS mounts --------------------------------------------------------------
 
-    def mount(self, notebook_id: str, body: Any, now_ms: int) -> Mount:
-        nb = self.get(notebook_id, allow_deleted=False)
-        if nb.status != "RUNNING":
-            raise ApiError("ModelArts.6327")
-        body = as_object(body)
-        category = as_string(body.get("category", "OBS"), "category").upper()
-        if category not in ("OBS", "OBSFS"):
-            raise ApiError("ModelArts.6324")
-        mount_path = as_string(body.get("mount_path") or "", "mount_path")
-        uri = as_string(body.get("uri") or "", "uri")
-        if not mount_path:
-            raise ApiError("ModelArts.6335", "mount_path")
-        if not uri:
-            raise ApiError("ModelArts.6335", "uri")
-        if not mount_path.endswith("/"):
-            raise ApiError("ModelArts.6318")
-        if not mount_path.startswith("/data/") or mount_path == "/data/":
-            raise wrong_value("mount_path", "The path must be a directory under /data/.")
-        if not uri.startswith("obs://"):
-            raise wrong_value("uri", "It must look like obs://bucket/dir/.")
-        bucket_path = uri[len("obs://"):].strip("/")
-        if "/" not in bucket_path:
-            raise ApiError("ModelArts.6358")
-        if any(m.mount_path == mount_path for m in nb.mounts.values()):
+    def mount(self, notebook_id: str, req: MountRequest, now_ms: int) -> Mount:
+        nb = self.require_running(notebook_id)
+        if any(m.mount_path == req.mount_path for m in nb.mounts.values()):
             raise wrong_value("mount_path", "Another storage is already mounted there.")
-        mount = Mount(str(uuid.uuid4()), "OBSFS", mount_path, uri, "MOUNTING", now_ms + self.transition_ms)
+        mount = Mount(str(uuid.uuid4()), "OBSFS", req.mount_path, req.uri, "MOUNTING", now_ms + self.transition_ms)
         nb.mounts[mount.id] = mount
         return mount
 

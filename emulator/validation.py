@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Catalog, Json
+from .catalog import Json
 from .errors import ERROR_TABLE, ApiError, required, wrong_type, wrong_value
 from .settings import LEASE_OFF, Settings
 
@@ -210,107 +209,3 @@ def check_image_fits(image: Json, flavor: Json | None) -> None:
         message=f"{template} Image {image['id']} supports {', '.join(categories)}; "
         f"flavor {flavor['id']} is {flavor['category']}.",
     )
-
-
-@dataclass
-class CreateRequest:
-    name: str
-    flavor: Json
-    image: Json
-    volume: Json
-    feature: str = "NOTEBOOK"
-    description: str = ""
-    workspace_id: str = "0"
-    pool_id: str | None = None
-    endpoints: list[Json] = field(default_factory=list)
-    hooks: Json | None = None
-    lease_ms: int = DEFAULT_LEASE_MS
-    lease_type: str = "TIMING"
-
-
-def parse_create(body: Any, settings: Settings, catalog: Catalog) -> CreateRequest:
-    body = as_object(body)
-    for key in ("name", "flavor", "image_id", "volume"):
-        if body.get(key) is None:
-            raise required(key)
-    name = check_name(body["name"])
-    description = ""
-    if body.get("description") is not None:
-        description = check_description(body["description"], CREATE_DESCRIPTION_FORBIDDEN)
-    feature = "NOTEBOOK"
-    if body.get("feature") is not None:
-        feature = as_enum(body["feature"], "feature", FEATURES)
-
-    flavor_id = as_string(body["flavor"], "flavor")
-    flavor = catalog.flavor(flavor_id)
-    if flavor is None:
-        raise ApiError("ModelArts.6323")
-    if flavor["feature"] != feature:
-        raise ApiError("ModelArts.6870", flavor_id, feature)
-    if flavor.get("sold_out"):
-        raise ApiError("ModelArts.6329")
-
-    image_id = as_string(body["image_id"], "image_id")
-    image = catalog.image(image_id)
-    if image is None:
-        raise ApiError("ModelArts.6797", image_id)
-
-    volume = check_volume(body["volume"])
-    request = CreateRequest(name=name, flavor=flavor, image=image, volume=volume, feature=feature,
-                            description=description)
-
-    if body.get("workspace_id") is not None:
-        request.workspace_id = as_string(body["workspace_id"], "workspace_id")
-    if body.get("pool_id") is not None:
-        request.pool_id = as_string(body["pool_id"], "pool_id")
-    if body.get("endpoints") is not None:
-        request.endpoints = check_endpoints(body["endpoints"])
-    if body.get("hooks") is not None:
-        request.hooks = check_hooks(body["hooks"])
-    check_image_fits(image, flavor)
-    services = image.get("dev_services") or []
-    if services and "NOTEBOOK" not in services and not any(e["service"] == "SSH" for e in request.endpoints):
-        raise ApiError("ModelArts.6768", image_id)
-
-    # The deprecated top-level `duration` wins over `lease`, and then the stop
-    # type is the scheduled one (timing), as the create page documents.
-    if body.get("duration") is not None:
-        request.lease_ms = check_lease_duration(body["duration"], settings)
-        request.lease_type = "TIMING"
-    elif body.get("lease") is not None:
-        lease = as_object(body["lease"], "lease")
-        if lease.get("duration") is not None:
-            request.lease_ms = check_lease_duration(lease["duration"], settings)
-        if lease.get("type") is not None:
-            request.lease_type = as_enum(lease["type"], "type", LEASE_TYPES)
-    return request
-
-
-UPDATE_FIELDS = ("name", "description", "flavor", "image_id", "storage_new_size", "endpoints", "hooks")
-
-
-def parse_update(body: Any) -> Json:
-    """Normalised present fields; state-dependent checks happen in the store.
-
-    Fields outside the documented update body (volume, lease, ...) are ignored.
-    """
-    body = as_object(body)
-    changes: Json = {}
-    if body.get("name") is not None:
-        changes["name"] = check_name(body["name"])
-    if body.get("description") is not None:
-        changes["description"] = check_description(body["description"], UPDATE_DESCRIPTION_FORBIDDEN)
-    if body.get("flavor") is not None:
-        changes["flavor"] = as_string(body["flavor"], "flavor")
-    if body.get("image_id") is not None:
-        changes["image_id"] = as_string(body["image_id"], "image_id")
-    if body.get("storage_new_size") is not None:
-        size = as_int(body["storage_new_size"], "storage_new_size")
-        if size > EVS_MAX_GB or size < EVS_MIN_GB:
-            raise ApiError("ModelArts.6331", EVS_MIN_GB, EVS_MAX_GB)
-        changes["storage_new_size"] = size
-    if body.get("endpoints") is not None:
-        changes["endpoints"] = check_endpoints(body["endpoints"])
-    if body.get("hooks") is not None:
-        changes["hooks"] = check_hooks(body["hooks"])
-    return changes

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+
+from .errors import ApiError
 
 Json = dict[str, Any]
 
@@ -75,8 +79,13 @@ class Catalog:
     def visible_images(self) -> list[Json]:
         return [img for img in self.images.values() if img.get("status") != "DELETED"]
 
-    def add_image(self, image: Json) -> None:
+    def add_image(self, spec: "NewImage", now_ms: int) -> Json:
+        """Add a registered or saved image; a tag its name already has is 6737."""
+        if self.find_tag(spec.namespace, spec.name, spec.tag) is not None:
+            raise ApiError("ModelArts.6737", spec.tag, spec.name)
+        image = spec.record(now_ms)
         self.images[image["id"]] = image
+        return image
 
     def remove_image(self, image_id: str) -> None:
         self.images.pop(image_id, None)
@@ -86,6 +95,52 @@ class Catalog:
             if (img.get("namespace"), img.get("name"), img.get("tag")) == (namespace, name, tag):
                 return img
         return None
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """What a user image (registered, or saved from a notebook) is made of;
+    `record` adds what the service fills in (id, times, type)."""
+
+    name: str
+    namespace: str
+    tag: str
+    swr_path: str
+    arch: str
+    origin: str
+    resource_categories: list[str]
+    dev_services: list[str] = field(default_factory=lambda: ["NOTEBOOK", "SSH"])
+    description: str = ""
+    service_type: str = "UNKNOWN"
+    status: str = "ACTIVE"
+    visibility: str = "PRIVATE"
+    workspace_id: str = "0"
+    size: int | None = None
+
+    def record(self, now_ms: int) -> Json:
+        image: Json = {
+            "arch": self.arch,
+            "create_at": now_ms,
+            "description": self.description,
+            "dev_services": list(self.dev_services),
+            "id": str(uuid.uuid4()),
+            "name": self.name,
+            "namespace": self.namespace,
+            "origin": self.origin,
+            "resource_categories": list(self.resource_categories),
+            "service_type": self.service_type,
+            "size": self.size,
+            "status": self.status,
+            "swr_path": self.swr_path,
+            "tag": self.tag,
+            "type": "DEDICATED",
+            "update_at": now_ms,
+            "visibility": self.visibility,
+            "workspace_id": self.workspace_id,
+        }
+        if self.size is None:
+            del image["size"]
+        return image
 
 
 def notebook_image_view(image: Json) -> Json:

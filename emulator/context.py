@@ -18,7 +18,8 @@ from .errors import ApiError
 from .faults import FaultInjector
 from .reqlog import RequestLog
 from .settings import Clock, Settings, system_clock
-from .state import NotebookStore
+from .mounts import MountStore
+from .store import NotebookStore
 
 
 class Emulator:
@@ -30,6 +31,7 @@ class Emulator:
         self.lock = threading.RLock()
         self.catalog = Catalog()
         self.notebooks = NotebookStore(settings, self.catalog)
+        self.mounts = MountStore(self.notebooks)
         self.tokens = TokenStore()
         self.log = RequestLog()
         self.faults = FaultInjector()

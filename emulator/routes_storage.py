@@ -18,7 +18,7 @@ def mount_storage(notebook_id: str) -> Response:
     ctx = emulator()
     with locked() as now:
         ctx.notebooks.require_running(notebook_id)
-        return ok(mount_view(ctx.notebooks.mount(notebook_id, parse_mount(body), now)))
+        return ok(mount_view(ctx.mounts.mount(notebook_id, parse_mount(body), now)))
 
 
 @blueprint.get("/notebooks/<notebook_id>/storage")
@@ -36,11 +36,11 @@ def list_storage(notebook_id: str) -> Response:
 def show_storage(notebook_id: str, storage_id: str) -> Response:
     ctx = emulator()
     with locked():
-        return ok(mount_view(ctx.notebooks.get_mount(notebook_id, storage_id)))
+        return ok(mount_view(ctx.mounts.get_mount(notebook_id, storage_id)))
 
 
 @blueprint.delete("/notebooks/<notebook_id>/storage/<storage_id>")
 def unmount_storage(notebook_id: str, storage_id: str) -> Response:
     ctx = emulator()
     with locked() as now:
-        return ok(mount_view(ctx.notebooks.unmount(notebook_id, storage_id, now)))
+        return ok(mount_view(ctx.mounts.unmount(notebook_id, storage_id, now)))

@@ -131,24 +131,7 @@ def _check_signature(
         # header format"; 0205 means the header is absent, so 0206 fits here.
         raise ApiError("ModelArts.0206", status=401, message=f"Incorrect authorization request header format: {exc}.")
 
-    sdk_date = headers.get("X-Sdk-Date")
-    if not sdk_date:
-        raise ApiError("ModelArts.0208", message="Failed to check the authorization request header: X-Sdk-Date is missing.")
-    try:
-        signed_at = calendar.timegm(time.strptime(sdk_date.strip(), signing.DATE_FORMAT))
-    except ValueError:
-        raise ApiError(
-            "ModelArts.0208",
-            message="Failed to check the authorization request header: X-Sdk-Date must be YYYYMMDDTHHMMSSZ (UTC).",
-        )
-    if abs(now - signed_at) > settings.max_clock_skew_seconds:
-        raise ApiError(
-            "ModelArts.0208",
-            message=(
-                "Failed to check the authorization request header: X-Sdk-Date is more than "
-                f"{int(settings.max_clock_skew_seconds)} seconds away from the server time."
-            ),
-        )
+    _check_sdk_date(headers.get("X-Sdk-Date"), now, settings.max_clock_skew_seconds)
 
     lowered = {name.lower(): value for name, value in headers.items()}
     if "x-sdk-date" not in parsed.signed_headers:
@@ -181,3 +164,24 @@ def _check_signature(
         raise ApiError("ModelArts.0206", status=403, message="Invalid AK/SK.")
     project = headers.get("X-Project-Id") or None
     return Caller("aksk", project)
+
+
+def _check_sdk_date(sdk_date: str | None, now: float, max_skew_seconds: float) -> None:
+    """The signed request's date must be present, well formed and close to now."""
+    if not sdk_date:
+        raise ApiError("ModelArts.0208", message="Failed to check the authorization request header: X-Sdk-Date is missing.")
+    try:
+        signed_at = calendar.timegm(time.strptime(sdk_date.strip(), signing.DATE_FORMAT))
+    except ValueError:
+        raise ApiError(
+            "ModelArts.0208",
+            message="Failed to check the authorization request header: X-Sdk-Date must be YYYYMMDDTHHMMSSZ (UTC).",
+        )
+    if abs(now - signed_at) > max_skew_seconds:
+        raise ApiError(
+            "ModelArts.0208",
+            message=(
+                "Failed to check the authorization request header: X-Sdk-Date is more than "
+                f"{int(max_skew_seconds)} seconds away from the server time."
+            ),
+        )

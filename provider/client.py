@@ -1,10 +1,14 @@
 """HTTP client of the ModelArts notebook API: one method per documented operation.
 
-Retries live here and only here, and only where repeating cannot do harm:
-throttling (429), gateway and server errors, the service's "busy" codes, and
-connection failures, with exponential backoff, full jitter and `Retry-After`,
-inside a bounded total time. A create POST is never repeated after it may have
-reached the service: a second notebook would be billed.
+Retries live here and only here, and only where repeating cannot do harm: a
+read is repeated after throttling (429), gateway and server errors, the
+service's "busy" codes and connection failures; a mutating request only when
+the answer proves it had no effect (429, a refused token, a connection never
+opened). Any other failure of a mutating request raises `OutcomeUnknown`: the
+caller reads the live state back before deciding anything, so a create is never
+sent twice blindly and a stop whose answer was lost is not mistaken for a
+failure. Backoff is exponential with full jitter, `Retry-After` as a floor,
+inside a bounded total time.
 """
 
 from __future__ import annotations
@@ -22,12 +26,16 @@ from requests.adapters import HTTPAdapter
 
 from .auth import encode_query
 from .errors import (
-    NOT_FOUND_CODES,
     TOKEN_REJECTED_CODES,
     ApiError,
     ModelArtsError,
-    NotFoundError,
+    NotebookNotFound,
+    OutcomeUnknown,
+    Throttled,
     TransportError,
+    UnexplainedNotFound,
+    UnknownRoute,
+    error_class,
 )
 from .models import (
     CreateNotebookRequest,
@@ -35,7 +43,6 @@ from .models import (
     MountRequest,
     Flavor,
     FlavorPage,
-    ImageGroup,
     ImageInfo,
     Lease,
     LeaseRequest,
@@ -124,16 +131,12 @@ class ModelArtsClient:
         params: Optional[dict[str, Any]] = None,
         body: Optional[dict[str, Any]] = None,
         notebook_id: Optional[str] = None,
-        may_repeat: bool = True,
     ) -> Any:
-        """Send one API operation and return its parsed JSON body (None when empty).
-
-        `may_repeat=False` (create) repeats only answers that prove the request
-        had no effect: 429 and a rejected token, or a connection never opened.
-        """
+        """Send one API operation and return its parsed JSON body (None when empty)."""
         url = self._url(path, params)
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
+        reading = method == "GET"
         started = time.monotonic()
         attempt = 0
         token_renewed = False
@@ -146,13 +149,17 @@ class ModelArtsClient:
                 )
             except requests.RequestException as error:
                 never_sent = isinstance(error, requests.ConnectTimeout) or _is_refused(error)
-                if (may_repeat or never_sent) and self._may_retry(attempt, started, None):
+                if (reading or never_sent) and self._may_retry(attempt, started, None):
                     self._pause(attempt, None, f"{method} {path}: {type(error).__name__}")
                     continue
-                hint = "" if never_sent or may_repeat else (
-                    "; the request may have reached the service, so it was not repeated"
-                )
-                raise TransportError(f"{method} {path} failed: {type(error).__name__}{hint}") from None
+                if not (reading or never_sent):
+                    raise OutcomeUnknown(
+                        f"{method} {path} failed: {type(error).__name__}; the request may have reached the service",
+                        method=method, path=path, notebook_id=notebook_id,
+                    ) from None
+                raise TransportError(
+                    f"{method} {path} failed after {attempt} attempt(s): {type(error).__name__}"
+                ) from None
             except ModelArtsError:
                 raise  # auth failures (IAM) already say what happened
 
@@ -166,10 +173,18 @@ class ModelArtsClient:
                     token_renewed = True
                     invalidate(response.request.headers.get("X-Auth-Token"))
                     continue
-            repeatable = error.is_retryable if may_repeat else error.http_status == 429
-            if repeatable and self._may_retry(attempt, started, error.retry_after):
+            # A mutating request is repeated only when the answer proves it had no effect.
+            no_effect = isinstance(error, Throttled) or (error.is_retryable and error.http_status < 500)
+            if (error.is_retryable if reading else no_effect) and self._may_retry(attempt, started, error.retry_after):
                 self._pause(attempt, error.retry_after, f"{method} {path}: HTTP {error.http_status} {error.error_code}")
                 continue
+            if not reading and error.http_status >= 500:
+                raise OutcomeUnknown(
+                    f"{error}; the request may have reached the service", method=method, path=path,
+                    notebook_id=notebook_id,
+                ) from error
+            if attempt > 1:
+                error.args = (f"{error.args[0]} (after {attempt} attempts)",)
             raise error
 
     def _may_retry(self, attempt: int, started: float, retry_after: Optional[float]) -> bool:
@@ -188,16 +203,32 @@ class ModelArtsClient:
     # ---- notebooks ----------------------------------------------------------
 
     def create_notebook(self, request: CreateNotebookRequest) -> Notebook:
-        return Notebook.model_validate(self._call("POST", "/notebooks", body=request.to_wire(), may_repeat=False))
+        return Notebook.model_validate(self._call("POST", "/notebooks", body=request.to_wire()))
 
     def get_notebook(self, notebook_id: str) -> Notebook:
         return Notebook.model_validate(self._call("GET", f"/notebooks/{notebook_id}", notebook_id=notebook_id))
 
     def find_notebook(self, notebook_id: str) -> Optional[Notebook]:
-        """The notebook, or None when it is gone in any of the three documented ways."""
+        """The notebook, or None when it is gone, judged only on evidence about it.
+
+        Gone is ModelArts.6309 (HTTP 400 or 404), a record with status DELETED,
+        or a 404 on its own path while the same credentials can still list the
+        project's notebooks. A 404 that the list shares (a wrong endpoint or
+        project) raises instead: taking it for "gone" would drop live notebooks
+        from state.
+        """
         try:
             notebook = self.get_notebook(notebook_id)
-        except NotFoundError:
+        except NotebookNotFound:
+            return None
+        except UnexplainedNotFound as error:
+            try:
+                self.list_notebooks(limit=1)
+            except UnexplainedNotFound:
+                raise UnknownRoute(
+                    error.http_status, error.error_code, error.error_msg, method=error.method, path=error.path,
+                    notebook_id=notebook_id,
+                ) from None
             return None
         return None if notebook.is_gone else notebook
 
@@ -206,15 +237,8 @@ class ModelArtsClient:
         return Page[Notebook].model_validate(self._call("GET", path, params=filters))
 
     def iter_notebooks(self, *, all_users: bool = False, **filters: Any) -> Iterator[Notebook]:
-        """Every page: `offset += len(data)` until a short page (the counters lie, trap 8)."""
-        limit = int(filters.pop("limit", NOTEBOOK_PAGE_LIMIT))
-        offset = int(filters.pop("offset", 0))
-        while True:
-            page = self.list_notebooks(all_users=all_users, limit=limit, offset=offset, **filters)
-            yield from page.data
-            if len(page.data) < limit:
-                return
-            offset += len(page.data)
+        """Every notebook matching `filters`, page after page."""
+        return iter_pages(lambda **page: self.list_notebooks(all_users=all_users, **page), NOTEBOOK_PAGE_LIMIT, filters)
 
     def update_notebook(self, notebook_id: str, request: UpdateNotebookRequest) -> Notebook:
         # The documented update response is not a full notebook (trap 15): callers re-read.
@@ -236,9 +260,6 @@ class ModelArtsClient:
     def stop_notebook(self, notebook_id: str) -> Notebook:
         body = self._call("POST", f"/notebooks/{notebook_id}/stop", notebook_id=notebook_id)
         return Notebook.model_validate(body or {})
-
-    def get_lease(self, notebook_id: str) -> Lease:
-        return Lease.model_validate(self._call("GET", f"/notebooks/{notebook_id}/lease", notebook_id=notebook_id))
 
     def renew_lease(self, notebook_id: str, request: LeaseRequest) -> Optional[Lease]:
         body = self._call("PATCH", f"/notebooks/{notebook_id}/lease", body=request.to_wire(), notebook_id=notebook_id)
@@ -273,11 +294,30 @@ class ModelArtsClient:
     def list_images(self, **filters: Any) -> Page[ImageInfo]:
         return Page[ImageInfo].model_validate(self._call("GET", "/images", params=filters))
 
+    def iter_images(self, *, limit: int = 100, **filters: Any) -> Iterator[ImageInfo]:
+        """Every image the list API returns for `filters`, page after page."""
+        return iter_pages(self.list_images, limit, filters)
+
     def get_image(self, image_id: str) -> ImageInfo:
         return ImageInfo.model_validate(self._call("GET", f"/images/{image_id}"))
 
-    def list_image_groups(self, **filters: Any) -> Page[ImageGroup]:
-        return Page[ImageGroup].model_validate(self._call("GET", "/images/group", params=filters))
+
+
+def iter_pages(list_page: Callable[..., Page[Any]], limit: int, filters: dict[str, Any]) -> Iterator[Any]:
+    """Page through a list until an empty page.
+
+    Not until a short one: the service may cap the page size below what was
+    asked, and its counters are unreliable, so only an empty page ends a list.
+    """
+    filters = dict(filters)
+    limit = int(filters.pop("limit", limit))
+    offset = int(filters.pop("offset", 0))
+    while True:
+        page = list_page(limit=limit, offset=offset, **filters)
+        if not page.data:
+            return
+        yield from page.data
+        offset += len(page.data)
 
 
 def _json_or_none(response: requests.Response) -> Any:
@@ -302,7 +342,7 @@ def _api_error(response: requests.Response, method: str, path: str, notebook_id:
     except ValueError:
         pass
     retry_after = _retry_after(response.headers.get("Retry-After"))
-    kind = NotFoundError if (response.status_code == 404 or code in NOT_FOUND_CODES) else ApiError
+    kind = error_class(response.status_code, code)
     return kind(
         response.status_code, code, message, method=method, path=path, notebook_id=notebook_id, retry_after=retry_after
     )

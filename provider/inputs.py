@@ -15,6 +15,7 @@ from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from .models import (
+    AUTO_STOP_OFF,
     DEFAULT_LEASE_MS,
     LEASE_MAX_MS,
     LEASE_MIN_MS,
@@ -62,8 +63,9 @@ def split_identity(description: Optional[str]) -> tuple[Optional[str], Optional[
 
 class AutoStop(BaseModel):
     """The lease: the service stops a running notebook `duration` ms after it was started
-    (or after the last renewal). The API documents no way to switch it off, so
-    `enabled=False` asks for the longest documented lease (24 h) instead."""
+    (or after the last renewal). `enabled=False` sends `duration: -1` (auto-stop
+    off, as clients proven against the live service do); where a service refuses
+    that, the provider falls back to the longest lease (24 h) with a warning."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -88,10 +90,12 @@ class AutoStop(BaseModel):
 
     @property
     def effective_duration(self) -> int:
-        return self.duration if self.enabled else LEASE_MAX_MS
+        return self.duration if self.enabled else AUTO_STOP_OFF
 
-    def lease_request(self) -> LeaseRequest:
-        return LeaseRequest(duration=self.effective_duration, type=self.type)
+    def lease_request(self, fallback: bool = False) -> LeaseRequest:
+        """`fallback`: the longest lease instead of "off", for a service that refuses -1."""
+        duration = LEASE_MAX_MS if fallback and not self.enabled else self.effective_duration
+        return LeaseRequest(duration=duration, type=self.type)
 
 
 # A number of seconds: 30 or 30.5, never "30", true, infinity or NaN.
@@ -109,6 +113,9 @@ class Timeouts(BaseModel):
     stop: Seconds = 900.0
     update: Seconds = 900.0
     delete: Seconds = 900.0
+    # How long a create whose answer was lost is looked for before it is sent
+    # again (a new notebook may take a while to show in the list).
+    create_lookup: Seconds = 30.0
 
 
 class ObsMount(BaseModel):
@@ -189,7 +196,8 @@ class NotebookInputs(BaseModel):
     def limits(self) -> Timeouts:
         return self.timeouts or Timeouts()
 
-    def create_request(self) -> CreateNotebookRequest:
+    def create_request(self, lease_fallback: bool = False) -> CreateNotebookRequest:
+        """`lease_fallback`: the longest lease instead of auto-stop off, for a service that refuses -1."""
         return CreateNotebookRequest(
             name=self.name,
             flavor=self.flavor,
@@ -201,13 +209,11 @@ class NotebookInputs(BaseModel):
             workspace_id=self.workspace_id,
             endpoints=self.endpoints,
             hooks=self.hooks,
-            lease=self.auto_stop.lease_request() if self.auto_stop else None,
+            lease=self.auto_stop.lease_request(fallback=lease_fallback) if self.auto_stop else None,
         )
 
 
 INPUT_KEYS = tuple(NotebookInputs.model_fields)
-# Inputs that steer the provider and never reach the API.
-CONTROL_KEYS = ("running", "allow_restart", "run_state_drift", "adopt_id", "timeouts", "identity")
 
 
 def has_unknown(value: Any) -> bool:

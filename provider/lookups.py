@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 
 from .client import ModelArtsClient
 from .config import NAMESPACE, ProviderSettings, load_settings
-from .errors import ApiError, ModelArtsError
+from .errors import ApiError, ModelArtsError, NotFoundError
 from .models import Flavor, ImageInfo
 
 __all__ = [
@@ -62,13 +62,7 @@ class LookupFailedError(ModelArtsError):
 
 def iter_images(client: ModelArtsClient, *, limit: int = IMAGE_PAGE_LIMIT, **filters: Any) -> Iterator[ImageInfo]:
     """Every image the list API returns for `filters`, page after page."""
-    offset = 0
-    while True:
-        page = client.list_images(limit=limit, offset=offset, **filters)
-        yield from page.data
-        if len(page.data) < limit:
-            return
-        offset += len(page.data)
+    return client.iter_images(limit=limit, **filters)
 
 
 def _image_label(image: ImageInfo) -> str:
@@ -158,7 +152,7 @@ def _images_named(client: ModelArtsClient, name: str, filters: dict[str, Any], l
             found = iter_images(client, limit=limit, name=name, name_fuzzy_match=False, **filters)
             return [image for image in found if image.name == name]
         except ApiError as error:
-            if error.http_status != 400 or error.is_not_found:
+            if error.http_status != 400 or isinstance(error, NotFoundError):
                 raise
             # The filter was refused: list without it and match here.
     return [image for image in iter_images(client, limit=limit, **filters) if image.name == name]

@@ -77,6 +77,8 @@ MAX_ALLOWED_IPS = 5
 LEASE_MIN_MS = 3_600_000
 LEASE_MAX_MS = 24 * 3_600_000
 DEFAULT_LEASE_MS = 3_600_000
+# Auto-stop off, as a client proven against the live service asks for it.
+AUTO_STOP_OFF = -1
 
 
 def check_name(value: str) -> str:
@@ -206,10 +208,21 @@ class EndpointRequest(_Request):
 
 
 class LeaseRequest(_Request):
-    """Auto-stop: `duration` ms from now. The docs define no field to disable it."""
+    """Auto-stop: `duration` ms from now, or `AUTO_STOP_OFF`.
 
-    duration: Optional[WholeNumber] = Field(default=None, ge=LEASE_MIN_MS, le=LEASE_MAX_MS)
+    The API reference defines no field to disable auto-stop; a client proven
+    against the live service sends `duration: -1` on create and start for that.
+    """
+
+    duration: Optional[WholeNumber] = None
     type: Optional[LeaseType] = None
+
+    @field_validator("duration")
+    @classmethod
+    def _range(cls, value: Optional[int]) -> Optional[int]:
+        if value is not None and value != AUTO_STOP_OFF and not LEASE_MIN_MS <= value <= LEASE_MAX_MS:
+            raise ValueError(f"must be {AUTO_STOP_OFF} (off) or {LEASE_MIN_MS}..{LEASE_MAX_MS} ms, got {value}")
+        return value
 
     @field_validator("type", mode="before")
     @classmethod
@@ -281,9 +294,6 @@ class UpdateNotebookRequest(_Request):
     @classmethod
     def _description(cls, value: Optional[str]) -> Optional[str]:
         return None if value is None else check_description(value)
-
-    def is_empty(self) -> bool:
-        return not self.to_wire()
 
 
 # ---- responses (tolerant) ----------------------------------------------------
@@ -439,14 +449,6 @@ class FlavorPage(Page[Flavor]):
         return self.data or self.flavors or []
 
 
-class ImageGroup(_Response):
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    create_at: Optional[int] = None
-    update_at: Optional[int] = None
-    version_count: Optional[int] = None
-
-
 class DataVolume(_Response):
     id: Optional[str] = None
     category: Optional[str] = None
@@ -454,7 +456,3 @@ class DataVolume(_Response):
     uri: Optional[str] = None
     status: Optional[str] = None
 
-
-class ErrorBody(_Response):
-    error_code: Optional[str] = None
-    error_msg: Optional[str] = None

@@ -26,6 +26,7 @@ OUTPUT_KEYS = (
     "action_progress",
     "create_at",
     "timings",
+    "declared",
 )
 
 

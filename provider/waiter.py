@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from .errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
 from .models import FAILED_STATUSES, Notebook, NotebookStatus
@@ -68,8 +68,12 @@ class WaitRule:
     grace_seconds: float = 15.0
     gone_is_success: bool = False
     delay: DelayPolicy = field(default_factory=DelayPolicy)
-    # What is watched: the notebook's status, or another status of it.
-    subject: Callable[[Notebook], Optional[str]] = notebook_status
+    # What is watched: the notebook's status, or another status of it (or of a mount).
+    subject: Callable[[Any], Optional[str]] = notebook_status
+    # The kind of transition whose duration this wait teaches (None: nothing to learn).
+    learns: Optional[str] = None
+    # Which of the resource's `timeouts` bounds it.
+    timeout_key: str = "update"
 
     def outcome(self, status: Optional[str], elapsed: float) -> str:
         """'success' | 'failure' | 'pending' | 'unexpected' for one observed status."""
@@ -88,26 +92,34 @@ NOTEBOOK_CREATED = WaitRule(
     doing="creating",
     success=frozenset({S.RUNNING}),
     pending=frozenset({S.INIT, S.CREATING, S.STARTING}),
+    learns="create",
+    timeout_key="create",
 )
 NOTEBOOK_RUNNING = WaitRule(
     doing="starting",
     success=frozenset({S.RUNNING}),
     pending=frozenset({S.STARTING, S.INIT}),
     grace=frozenset({S.STOPPED}),
+    learns="start",
+    timeout_key="start",
 )
 NOTEBOOK_STOPPED = WaitRule(
     doing="stopping",
     success=frozenset({S.STOPPED}),
     pending=frozenset({S.STOPPING}),
     grace=frozenset({S.RUNNING}),
+    learns="stop",
+    timeout_key="stop",
 )
 NOTEBOOK_DELETED = WaitRule(
     doing="deleting",
     success=frozenset({S.DELETED}),
     pending=frozenset({S.DELETING}),
-    grace=frozenset({S.STOPPED, S.CREATE_FAILED, S.START_FAILED, S.ERROR, S.DELETE_FAILED}),
+    grace=frozenset({S.RUNNING, S.STOPPED, S.CREATE_FAILED, S.START_FAILED, S.ERROR, S.DELETE_FAILED}),
     failure=frozenset({S.DELETE_FAILED, S.FROZEN}),
     gone_is_success=True,
+    learns="delete",
+    timeout_key="delete",
 )
 VOLUME_RESIZED = WaitRule(
     doing="expanding its storage",
@@ -127,6 +139,28 @@ NOTEBOOK_SETTLED = WaitRule(
 )
 
 
+def storage_status(volume: Any) -> Optional[str]:
+    return getattr(volume, "status", None)
+
+
+OBS_MOUNTED = WaitRule(
+    doing="mounting OBS storage",
+    success=frozenset({"MOUNTED"}),
+    pending=frozenset({"MOUNTING"}),
+    failure=frozenset({"MOUNT_FAILED"}),
+    subject=storage_status,
+)
+OBS_UNMOUNTED = WaitRule(
+    doing="unmounting OBS storage",
+    success=frozenset({"UNMOUNTED"}),
+    pending=frozenset({"UNMOUNTING"}),
+    failure=frozenset({"UNMOUNT_FAILED"}),
+    grace=frozenset({"MOUNTED"}),
+    gone_is_success=True,
+    subject=storage_status,
+)
+
+
 @dataclass
 class Clock:
     """Time source and sleeper, replaceable in tests."""
@@ -136,17 +170,17 @@ class Clock:
 
 
 def wait_for(
-    fetch: Callable[[], Optional[Notebook]],
+    fetch: Callable[[], Optional[Any]],
     rule: WaitRule,
     *,
     notebook_id: str,
     name: str,
     timeout: float,
     clock: Optional[Clock] = None,
-    on_poll: Optional[Callable[[Notebook, float], None]] = None,
-    first: Optional[Notebook] = None,
+    on_poll: Optional[Callable[[Any, float], None]] = None,
+    first: Optional[Any] = None,
     expected: Optional[float] = None,
-) -> Optional[Notebook]:
+) -> Optional[Any]:
     """Poll `fetch` until `rule` is met; return the last notebook (None if gone).
 
     `first` is a notebook just returned by the call that started the
@@ -162,7 +196,7 @@ def wait_for(
         if not observed:
             notebook = fetch()
         observed = False
-        status = rule.subject(notebook) if notebook is not None and not notebook.is_gone else None
+        status = rule.subject(notebook) if notebook is not None and not getattr(notebook, "is_gone", False) else None
         if notebook is not None and on_poll is not None:
             on_poll(notebook, elapsed)
         verdict = rule.outcome(status, elapsed)
@@ -172,7 +206,7 @@ def wait_for(
             raise NotebookGoneError(notebook_id, name, rule.doing)
         if verdict in ("failure", "unexpected"):
             assert notebook is not None and status is not None
-            raise NotebookFailedError(notebook_id, name, status, notebook.fail_reason, rule.doing)
+            raise NotebookFailedError(notebook_id, name, status, getattr(notebook, "fail_reason", None), rule.doing)
         if elapsed >= timeout:
             raise WaitTimeoutError(notebook_id, name, rule.doing, status, elapsed)
         clock.sleep(min(rule.delay.next_delay(elapsed, expected), max(0.0, timeout - elapsed)))

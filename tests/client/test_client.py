@@ -8,7 +8,7 @@ from pydantic import SecretStr
 
 from provider.auth import AkSkAuth, IamTokenAuth
 from provider.client import ModelArtsClient, RetryPolicy
-from provider.errors import ApiError, AuthenticationError, NotFoundError
+from provider.errors import OutcomeUnknown, ApiError, AuthenticationError, NotFoundError
 from provider.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
 from tests.helpers import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
                            Emulator)
@@ -150,9 +150,10 @@ def test_reads_are_retried_on_transient_errors(emulator: Emulator) -> None:
 def test_create_is_not_repeated_after_a_server_error(emulator: Emulator) -> None:
     session = FlakySession(failures=1, status=502)
     client = aksk_client(emulator, sleep=lambda s: None, session=session)
-    with pytest.raises(ApiError) as error:
+    with pytest.raises(OutcomeUnknown) as error:
         create(client)
-    assert error.value.http_status == 502 and session.calls == 1
+    assert isinstance(error.value.__cause__, ApiError) and error.value.__cause__.http_status == 502
+    assert session.calls == 1
     assert emulator.notebooks() == []
 
 

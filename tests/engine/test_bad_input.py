@@ -445,7 +445,8 @@ def other_stack(tmp_path_factory: pytest.TempPathFactory, pulumi_bin: str, stack
 def test_a_sold_out_flavor_and_a_second_free_codelab_come_back_from_up_as_readable_errors(
     stack: Stack, other_stack: PulumiProject
 ) -> None:
-    other_stack.declare(gpu=notebook_spec(name="sold-out", flavor="modelarts.vm.gpu.t4"),
+    gpu_image = "278e88d1-5b71-4766-8502-b3ba72e824d9"  # pytorch1.8-cuda10.2, CPU and GPU
+    other_stack.declare(gpu=notebook_spec(name="sold-out", flavor="modelarts.vm.gpu.t4", image_id=gpu_image),
                         lab1=notebook_spec(name="codelab-1", **CODELAB), lab2=notebook_spec(name="codelab-2", **CODELAB))
     # The flavor exists and each notebook alone is fine: only the service knows the rest.
     assert other_stack.preview().returncode == 0

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from tests.profiles import deleting_a_running_notebook
 from tests.helpers import ACCESS_KEY, PASSWORD, SECRET_KEY, Emulator, PulumiProject, notebook_spec
 
 pytestmark = pytest.mark.engine
@@ -147,7 +148,7 @@ def test_destroy_stops_and_deletes_the_notebook(project: PulumiProject, emulator
     before = len(emulator.requests())
     project.destroy()
     # The service refuses to delete a running notebook (6304): stop first.
-    assert emulator.calls(before) == ["stop", "delete"]
+    assert emulator.calls(before) == deleting_a_running_notebook(emulator)
     assert emulator.notebooks() == []
     assert project.resources() == []
 

@@ -1,0 +1,93 @@
+"""Read-only checks of the flavor and image a notebook declares, at preview.
+
+Every lookup is cached for the provider process: a stack of 30 notebooks that
+share a flavor asks the service once.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Optional
+
+from pulumi.dynamic import CheckFailure
+
+from .client import ModelArtsClient
+from .errors import ImageNotFound, ModelArtsError
+from .inputs import UNKNOWN, NotebookInputs
+from .lookups import find_image
+from .models import Flavor, ImageInfo
+
+
+class Catalogue:
+    """Flavors and images of the project, looked up once per provider process."""
+
+    def __init__(self, client: Callable[[], ModelArtsClient]) -> None:
+        self._client = client
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = load()
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+    def resolve_image(self, name: str, tag: Optional[str]) -> tuple[Optional[str], Optional[CheckFailure]]:
+        """`image_name` (and `image_tag`) to an image id; ambiguity lists the candidates."""
+        try:
+            image = self._cached(f"image-name:{name}:{tag}", lambda: find_image(self._client(), name, tag=tag))
+        except ModelArtsError as error:
+            return None, CheckFailure("image_name", str(error))
+        return str(image.id), None
+
+    def check(self, inputs: NotebookInputs) -> list[CheckFailure]:
+        """The flavor and image must exist, and the image must run on the flavor's category."""
+        try:
+            flavor = self._flavor(inputs) if inputs.flavor != UNKNOWN else None
+            failures = [] if flavor is not None or inputs.flavor == UNKNOWN else [self._unknown_flavor(inputs.flavor)]
+            image = self._image(inputs)
+        except ModelArtsError as error:
+            return [CheckFailure("", f"could not check flavor and image against the service: {error}")]
+        if image is None and inputs.image_id not in (None, UNKNOWN):
+            failures.append(CheckFailure(
+                "image_id", f"no image with id {inputs.image_id!r} (list them with GET /v1/{{project_id}}/images)"
+            ))
+        if flavor is not None and image is not None:
+            failures.extend(_category_mismatch(flavor, image))
+        return failures
+
+    def _flavors(self) -> dict[str, Flavor]:
+        return self._cached("flavors", lambda: {f.id: f for f in self._client().list_flavors() if f.id})
+
+    def _flavor(self, inputs: NotebookInputs) -> Optional[Flavor]:
+        flavors = self._flavors()
+        if not flavors:
+            return Flavor(id=inputs.flavor)  # an empty catalogue judges nothing
+        return flavors.get(inputs.flavor)
+
+    def _unknown_flavor(self, flavor: str) -> CheckFailure:
+        return CheckFailure("flavor", f"unknown flavor {flavor!r}; available: {', '.join(sorted(self._flavors()))}")
+
+    def _image(self, inputs: NotebookInputs) -> Optional[ImageInfo]:
+        if inputs.image_id is None or inputs.image_id == UNKNOWN:
+            return None
+        image_id = str(inputs.image_id)
+        try:
+            return self._cached(f"image:{image_id}", lambda: self._client().get_image(image_id))
+        except ImageNotFound:
+            return None
+
+
+def _category_mismatch(flavor: Flavor, image: ImageInfo) -> list[CheckFailure]:
+    """The service refuses an image whose resource categories lack the flavor's category."""
+    categories = [c.upper() for c in (image.resource_categories or [])]
+    if not flavor.category or not categories or flavor.category.upper() in categories:
+        return []
+    return [CheckFailure(
+        "image_id",
+        f"image {image.name or image.id!r} runs on {', '.join(categories)} flavors, and flavor {flavor.id!r} is "
+        f"{flavor.category.upper()}; choose an image for {flavor.category.upper()} or another flavor",
+    )]

@@ -1,0 +1,179 @@
+"""Bringing a notebook into existence exactly once: create, find an earlier try's, or adopt.
+
+A create whose answer was lost may still have created a notebook, and the list
+may not show a new notebook for a while. So a failed create is sent again only
+after repeated lookups (by exact name and the identity marker in the
+description) over a bounded time found nothing; found, it is adopted.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Optional
+
+import pulumi
+
+from . import waiter
+from .errors import (
+    ApiError,
+    ConfigurationError,
+    LeaseRefused,
+    ModelArtsError,
+    NotebookFailedError,
+    OutcomeUnknown,
+    TransportError,
+)
+from .inputs import NotebookInputs, split_identity
+from .models import Notebook, NotebookStatus
+from .operations import LiveNotebook, Target, warn_lease_fallback
+
+S = NotebookStatus
+# A create is sent again only after a lookup showed the previous try created nothing.
+CREATE_ATTEMPTS = 4
+
+
+class Creation:
+    """Create, find or adopt the notebook of one resource."""
+
+    def __init__(self, template: Target, inputs: NotebookInputs) -> None:
+        self.template = template
+        self.client = template.client
+        self.inputs = inputs
+
+    def live(self, notebook_id: str) -> LiveNotebook:
+        t = self.template
+        return LiveNotebook(Target(t.client, notebook_id, t.label, t.timeouts, t.learned, t.call))
+
+    def obtain(self) -> tuple[LiveNotebook, bool]:
+        """The resource's notebook, settled; and whether it was adopted (its mounts unknown)."""
+        if self.inputs.adopt_id:
+            return self.adopt(), True
+        found = self.find_own()
+        if found is not None:
+            return found, True
+        return self.create_new(), False
+
+    def create_new(self) -> LiveNotebook:
+        created = self._post_create()
+        if isinstance(created, LiveNotebook):
+            return created  # an earlier attempt's notebook, found and settled
+        notebook = self.live(str(created.id))
+        try:
+            notebook.wait(waiter.NOTEBOOK_CREATED, first=created)
+        except NotebookFailedError as failure:
+            if failure.status != S.CREATE_FAILED:
+                raise
+            # A notebook that failed to be created is never usable: remove it so
+            # nothing is left behind and the next `up` starts clean.
+            notebook.delete()
+            raise NotebookFailedError(
+                notebook.id, self.inputs.name, failure.status, failure.fail_reason, "creating",
+                note=" The failed notebook was deleted.",
+            ) from None
+        return notebook
+
+    def _post_create(self) -> "Notebook | LiveNotebook":
+        """POST the create, repeating it only once lookups have shown the last try created nothing."""
+        lease_fallback = False
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                created = self.client.create_notebook(self.inputs.create_request(lease_fallback))
+            except LeaseRefused:
+                if lease_fallback or self.inputs.auto_stop is None or self.inputs.auto_stop.enabled:
+                    raise
+                warn_lease_fallback(self.inputs.name)
+                lease_fallback = True  # refused: nothing was created
+                continue
+            except (OutcomeUnknown, TransportError, ApiError) as error:
+                if isinstance(error, ApiError):
+                    raise  # refused: nothing was created
+                found = self._look_for_lost_create()
+                if found is not None:
+                    return found
+                if not self.inputs.identity or attempt == CREATE_ATTEMPTS:
+                    raise ModelArtsError(
+                        f"creating notebook {self.inputs.name!r} failed ({error}); no notebook of this resource exists "
+                        "now. Run `pulumi up` again: it creates it, or adopts it if the service carried it out after all."
+                    ) from None
+                continue
+            if not created.id:
+                raise ModelArtsError(f"the service accepted notebook {self.inputs.name!r} but returned no id")
+            return created
+        raise AssertionError("unreachable")
+
+    def _look_for_lost_create(self) -> Optional[LiveNotebook]:
+        """Look for the notebook a lost create may have made, for up to `timeouts.create_lookup` seconds."""
+        if not self.inputs.identity:
+            return None
+        deadline = time.monotonic() + self.inputs.limits.create_lookup
+        delay = 0.5
+        rng = random.Random()
+        while True:
+            time.sleep(min(rng.uniform(0.5, 1.0) * delay, max(0.0, deadline - time.monotonic())))
+            found = self.find_own()
+            if found is not None or time.monotonic() >= deadline:
+                return found
+            delay = min(delay * 2, 8.0)
+
+    def find_own(self) -> Optional[LiveNotebook]:
+        """The notebook an interrupted earlier `create` of this resource left behind.
+
+        Names may repeat and the list filter is fuzzy, so the match is exact on
+        the name and on the identity marker the provider put in the description.
+        """
+        if not self.inputs.identity:
+            return None
+        feature = self.inputs.feature or "NOTEBOOK"
+        for candidate in self.client.iter_notebooks(name=self.inputs.name, feature=feature):
+            if candidate.name != self.inputs.name or split_identity(candidate.description)[1] != self.inputs.identity:
+                continue
+            if candidate.status in (S.DELETING, S.DELETED) or not candidate.id:
+                continue
+            pulumi.log.warn(
+                f"notebook {self.inputs.name!r}: found {candidate.id} ({candidate.status}) left by an interrupted "
+                "earlier run of this resource; adopting it instead of creating another"
+            )
+            notebook = self.live(candidate.id)
+            if candidate.status == S.CREATE_FAILED:
+                notebook.delete()
+                return None
+            notebook.settle()
+            return notebook
+        return None
+
+    def adopt(self) -> LiveNotebook:
+        """Bring an existing notebook under management (`pulumi import` cannot serve dynamic resources)."""
+        notebook_id = str(self.inputs.adopt_id)
+        live = self.client.find_notebook(notebook_id)
+        if live is None:
+            raise ConfigurationError(f"adopt_id: no notebook with id {notebook_id!r} exists in this project")
+        mismatches = fixed_field_mismatches(self.inputs, live)
+        if mismatches:
+            raise ConfigurationError(
+                f"adopt_id: notebook {notebook_id} cannot be adopted as declared, these fields cannot change on an "
+                f"existing notebook: {'; '.join(mismatches)}. Declare them as they are, or drop adopt_id to create a new one."
+            )
+        notebook = self.live(notebook_id)
+        notebook.settle()
+        return notebook
+
+
+def fixed_field_mismatches(inputs: NotebookInputs, notebook: Notebook) -> list[str]:
+    """Declared values an existing notebook cannot be changed to (what would be a replacement)."""
+    mismatches = []
+    live_volume = notebook.volume
+    if live_volume is not None:
+        if live_volume.category and live_volume.category.upper() != inputs.volume.category:
+            mismatches.append(f"volume.category is {live_volume.category}, declared {inputs.volume.category}")
+        if live_volume.ownership and live_volume.ownership.upper() != inputs.volume.ownership:
+            mismatches.append(f"volume.ownership is {live_volume.ownership}, declared {inputs.volume.ownership}")
+        if live_volume.capacity and inputs.volume.capacity and inputs.volume.capacity < live_volume.capacity:
+            mismatches.append(f"volume.capacity is {live_volume.capacity} GB and cannot shrink to {inputs.volume.capacity}")
+    if inputs.workspace_id and notebook.workspace_id and inputs.workspace_id != notebook.workspace_id:
+        mismatches.append(f"workspace_id is {notebook.workspace_id}, declared {inputs.workspace_id}")
+    if inputs.feature and notebook.feature and inputs.feature != notebook.feature.upper():
+        mismatches.append(f"feature is {notebook.feature}, declared {inputs.feature}")
+    if inputs.pool_id and notebook.pool and notebook.pool.id and inputs.pool_id != notebook.pool.id:
+        mismatches.append(f"pool_id is {notebook.pool.id}, declared {inputs.pool_id}")
+    return mismatches

@@ -1,0 +1,40 @@
+"""The emulator's readings of the service: every provider-method and engine scenario runs under each.
+
+`lenient` is the emulator's default; `strict` plays the readings where the API
+reference is stricter or silent (updates only while STOPPED, show/list without
+volume ids, no start from ERROR, list lag, capped pages, no delete while
+RUNNING, no auto-stop off).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Emulator
+
+PROFILES = ("lenient", "strict")
+
+
+@pytest.fixture(params=PROFILES)
+def profile(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def emulator(emulator_process: Emulator, profile: str) -> Emulator:
+    emulator_process.reset(profile=profile)
+    emulator_process.profile = profile
+    return emulator_process
+
+
+def deleting_a_running_notebook(emulator: Emulator) -> list[str]:
+    """The calls that delete a RUNNING notebook: DELETE first, and a stop only where the service asks (6304)."""
+    return ["delete"] if getattr(emulator, "profile", "lenient") == "lenient" else ["delete", "stop", "delete"]
+
+
+def in_place(emulator: Emulator, calls: list[str]) -> list[str]:
+    """The calls of an in-place change of a RUNNING notebook: as given where the service allows it,
+    else the refused try, then stop, one update while stopped, start (the announced fallback)."""
+    if getattr(emulator, "profile", "lenient") == "lenient":
+        return calls
+    return ["update", "stop", "update", "start"]

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from requests.adapters import HTTPAdapter
 
 from .auth import encode_query
+from .retry import RetryBudget, RetryPolicy
 from .errors import (
     TOKEN_REJECTED_CODES,
     ApiError,
@@ -55,34 +56,17 @@ M = TypeVar("M", bound=BaseModel)
 NOTEBOOK_PAGE_LIMIT = 50
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 20.0
-    total_seconds: float = 120.0
-
-    def delay(self, attempt: int, retry_after: Optional[float], rng: random.Random) -> float:
-        """Full-jitter exponential backoff; the server's Retry-After is a floor."""
-        backoff = rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** (attempt - 1))))
-        return max(backoff, retry_after or 0.0)
-
-
 @dataclass
 class CallStats:
-    """Counts of calls made by this client, for progress messages and benchmarks."""
+    """Counts of calls made by this client, for benchmarks."""
 
-    reads: int = 0
-    writes: int = 0
+    requests: int = 0
     retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count(self, method: str) -> None:
+    def count(self) -> None:
         with self.lock:
-            if method == "GET":
-                self.reads += 1
-            else:
-                self.writes += 1
+            self.requests += 1
 
 
 class ModelArtsClient:
@@ -105,6 +89,7 @@ class ModelArtsClient:
         self.timeout = timeout
         self.on_retry = on_retry
         self.stats = CallStats()
+        self.budget = RetryBudget(retry)
         self._sleep = sleep
         self._rng = random.Random()
         self._session = session or requests.Session()
@@ -142,7 +127,8 @@ class ModelArtsClient:
         token_renewed = False
         while True:
             attempt += 1
-            self.stats.count(method)
+            self.budget.wait_turn(self._sleep)
+            self.stats.count()
             try:
                 response = self._session.request(
                     method, url, data=data, headers=headers, auth=self.auth, timeout=self.timeout
@@ -164,6 +150,7 @@ class ModelArtsClient:
                 raise  # auth failures (IAM) already say what happened
 
             if response.status_code < 400:
+                self.budget.refund()
                 return _json_or_none(response)
 
             error = _api_error(response, method, path, notebook_id)
@@ -190,10 +177,13 @@ class ModelArtsClient:
     def _may_retry(self, attempt: int, started: float, retry_after: Optional[float]) -> bool:
         if attempt >= self.retry.max_attempts:
             return False
-        return time.monotonic() - started + (retry_after or 0.0) < self.retry.total_seconds
+        if time.monotonic() - started + (retry_after or 0.0) >= self.retry.total_seconds:
+            return False
+        return self.budget.try_spend()
 
     def _pause(self, attempt: int, retry_after: Optional[float], why: str) -> None:
-        delay = self.retry.delay(attempt, retry_after, self._rng)
+        delay = self.retry.backoff.delay(attempt, retry_after, self._rng)
+        self.budget.hold_back(delay)
         with self.stats.lock:
             self.stats.retries += 1
         if self.on_retry:

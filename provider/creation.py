@@ -8,9 +8,9 @@ description) over a bounded time found nothing; found, it is adopted.
 
 from __future__ import annotations
 
-import random
+import itertools
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import pulumi
 
@@ -24,8 +24,10 @@ from .errors import (
     OutcomeUnknown,
     TransportError,
 )
+from .fields import Change, names
 from .inputs import NotebookInputs, split_identity
 from .models import Notebook, NotebookStatus
+from .retry import Backoff
 from .operations import LiveNotebook, Target, warn_lease_fallback
 
 S = NotebookStatus
@@ -107,14 +109,13 @@ class Creation:
         if not self.inputs.identity:
             return None
         deadline = time.monotonic() + self.inputs.limits.create_lookup
-        delay = 0.5
-        rng = random.Random()
-        while True:
-            time.sleep(min(rng.uniform(0.5, 1.0) * delay, max(0.0, deadline - time.monotonic())))
+        backoff = Backoff(base_delay=0.5, max_delay=8.0)
+        for attempt in itertools.count(1):
+            time.sleep(min(backoff.delay(attempt) + 0.25, max(0.0, deadline - time.monotonic())))
             found = self.find_own()
             if found is not None or time.monotonic() >= deadline:
                 return found
-            delay = min(delay * 2, 8.0)
+        raise AssertionError("unreachable")
 
     def find_own(self) -> Optional[LiveNotebook]:
         """The notebook an interrupted earlier `create` of this resource left behind.
@@ -159,6 +160,14 @@ class Creation:
         return notebook
 
 
+# How the live notebook reports each input that cannot change (fields.py: Change.REPLACE).
+LIVE_FIXED_VALUES: dict[str, Callable[[Notebook], Optional[str]]] = {
+    "workspace_id": lambda notebook: notebook.workspace_id,
+    "pool_id": lambda notebook: notebook.pool.id if notebook.pool else None,
+    "feature": lambda notebook: notebook.feature.upper() if notebook.feature else None,
+}
+
+
 def fixed_field_mismatches(inputs: NotebookInputs, notebook: Notebook) -> list[str]:
     """Declared values an existing notebook cannot be changed to (what would be a replacement)."""
     mismatches = []
@@ -170,10 +179,8 @@ def fixed_field_mismatches(inputs: NotebookInputs, notebook: Notebook) -> list[s
             mismatches.append(f"volume.ownership is {live_volume.ownership}, declared {inputs.volume.ownership}")
         if live_volume.capacity and inputs.volume.capacity and inputs.volume.capacity < live_volume.capacity:
             mismatches.append(f"volume.capacity is {live_volume.capacity} GB and cannot shrink to {inputs.volume.capacity}")
-    if inputs.workspace_id and notebook.workspace_id and inputs.workspace_id != notebook.workspace_id:
-        mismatches.append(f"workspace_id is {notebook.workspace_id}, declared {inputs.workspace_id}")
-    if inputs.feature and notebook.feature and inputs.feature != notebook.feature.upper():
-        mismatches.append(f"feature is {notebook.feature}, declared {inputs.feature}")
-    if inputs.pool_id and notebook.pool and notebook.pool.id and inputs.pool_id != notebook.pool.id:
-        mismatches.append(f"pool_id is {notebook.pool.id}, declared {inputs.pool_id}")
+    for name in names(Change.REPLACE):
+        declared, live = getattr(inputs, name), LIVE_FIXED_VALUES[name](notebook)
+        if declared and live and str(declared) != live:
+            mismatches.append(f"{name} is {live}, declared {declared}")
     return mismatches

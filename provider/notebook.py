@@ -24,7 +24,7 @@ from pulumi.dynamic import (
 )
 
 from .errors import ConfigurationError, ProgramError
-from .host import adapt_server
+from .sdk_server_patch import adapt_server
 from .schema import OUTPUT_KEYS, resource_identity
 
 

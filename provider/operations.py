@@ -11,7 +11,6 @@ success once the live state shows it.
 from __future__ import annotations
 
 import dataclasses
-import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TypeVar
@@ -44,6 +43,7 @@ from .models import (
     NotebookStatus,
     UpdateNotebookRequest,
 )
+from .retry import Backoff
 from .state import mount_key
 from .timings import CallTimings, LearnedTimings
 
@@ -53,6 +53,7 @@ PROGRESS_EVERY_SECONDS = 10.0
 # How often a mutating request whose answer was lost is sent again, when the
 # live state shows it had no effect.
 RESEND_ATTEMPTS = 4
+RESEND_BACKOFF = Backoff(base_delay=0.5, max_delay=5.0)
 
 
 @dataclass
@@ -116,12 +117,11 @@ class LiveNotebook:
 
         Returns the answer, or None when the live state showed the lost request took effect.
         """
-        rng = random.Random()
         for attempt in range(1, RESEND_ATTEMPTS + 1):
             try:
                 return request()
             except OutcomeUnknown as lost:
-                time.sleep(rng.uniform(0.2, 0.5) * attempt)
+                time.sleep(RESEND_BACKOFF.delay(attempt) + 0.2)  # let the effect, if any, show
                 if took_effect():
                     pulumi.log.debug(f"notebook {self.target.label!r}: {doing} took effect although its answer was lost")
                     return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Union
 
+from .fields import Change, names
 from .inputs import has_unknown
 from .models import NotebookStatus
 from .state import (
@@ -24,14 +25,15 @@ from .state import (
 
 S = NotebookStatus
 
-# Inputs that cannot change on an existing notebook (the update API lacks them).
-REPLACE_FIELDS = ("feature", "workspace_id", "pool_id")
-# Update fields the service accepts only while STOPPED (the safe reading of the API reference).
-NEEDS_STOPPED = ("flavor", "image_id", "hooks")
-# Updatable fields compared as plain values.
-PLAIN_UPDATE_FIELDS = ("name", "flavor", "image_id", "description")
-# Inputs that steer the provider and never reach the service.
-SETTING_FIELDS = ("allow_restart", "run_state_drift", "timeouts", "adopt_id", "image_name", "image_tag")
+# The field groups, from the one table of inputs (fields.py).
+REPLACE_FIELDS = names(Change.REPLACE)
+NEEDS_STOPPED = names(Change.RESTART)
+# Compared by their normal form (endpoints) or whole (hooks); the rest of the updatable fields as plain values.
+SPECIAL_UPDATE_FIELDS = ("endpoints", "hooks")
+PLAIN_UPDATE_FIELDS = tuple(n for n in names(Change.IN_PLACE, Change.RESTART) if n not in SPECIAL_UPDATE_FIELDS)
+# Recorded in state, never sent: settings, create-only inputs, and names resolved at preview; with
+# auto-stop and mounts, which a stopped notebook takes at its next start.
+SETTING_FIELDS = names(Change.SETTING, Change.CREATE_ONLY, Change.RESOLVED) + names(Change.LEASE, Change.MOUNTS)
 
 
 @dataclass(frozen=True)

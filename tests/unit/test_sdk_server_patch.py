@@ -7,7 +7,7 @@ import traceback
 import types
 from concurrent.futures import ThreadPoolExecutor
 
-from provider import host
+from provider import sdk_server_patch as host
 from provider.errors import ModelArtsError
 
 
@@ -48,3 +48,16 @@ def test_an_unknown_server_is_left_alone(monkeypatch) -> None:
     monkeypatch.delitem(sys.modules, "pulumi.dynamic.__main__", raising=False)
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("something_else"))
     assert host.readable_errors() is False
+
+
+def test_both_adjustments_apply_to_the_pinned_sdk_server() -> None:
+    """An SDK upgrade that silently disables either adjustment fails here."""
+    import pulumi.dynamic.__main__ as server  # the real dynamic-provider server module
+
+    assert isinstance(getattr(server, "DynamicResourceProviderServicer", None), type)
+    executor = ThreadPoolExecutor(max_workers=4)
+    try:
+        applied = executor.submit(host.adapt_server).result()
+    finally:
+        executor.shutdown()
+    assert applied == {"calls": True, "errors": True}

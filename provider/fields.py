@@ -1,0 +1,88 @@
+"""Every input of a Notebook, declared once with how a change to it applies.
+
+`plan` reads its field groups from this table, the adoption check and the
+preview notes follow from it, `NotebookArgs` and `NotebookInputs` must declare
+exactly these inputs (a test checks), and the README's reference table is
+rendered from it. Kept free of heavy imports: programs load it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Change(str, Enum):
+    """What changing an input does to an existing notebook."""
+
+    IN_PLACE = "in place"
+    RESTART = "in place, only while stopped: a running notebook is stopped, changed and started again"
+    RUN_STATE = "in place: start or stop"
+    GROW = "capacity grows in place (EVS, 100 GB steps while running); shrinking or any other change replaces"
+    LEASE = "in place: renews the lease while running, applied at every start"
+    MOUNTS = "in place: mounted while running, unmounted when removed"
+    REPLACE = "**replace** (the update API has no such field)"
+    RESOLVED = "resolved to `image_id` at preview: as `image_id` when it names another image"
+    SETTING = "provider setting, no call"
+    CREATE_ONLY = "at create only"
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str
+    change: Change
+    rules: str
+    internal: bool = False  # set by the resource itself, not by programs
+
+
+FIELDS: tuple[InputField, ...] = (
+    InputField("name", Change.IN_PLACE, "1-128 of `A-Z a-z 0-9 _ -`; default the resource name"),
+    InputField("flavor", Change.RESTART, "flavor id, checked at preview against the flavor list (and, on a "
+               "change, against the notebook's switchable flavors before anything stops)"),
+    InputField("image_id", Change.RESTART, "image UUID, checked at preview; its resource categories must include "
+               "the flavor's category"),
+    InputField("image_name", Change.RESOLVED, "instead of `image_id`: the image's exact name; an ambiguous or "
+               "unknown name fails listing the candidates"),
+    InputField("image_tag", Change.RESOLVED, "with `image_name`: the image's tag"),
+    InputField("volume", Change.GROW, "`{category: EVS|EFS|SFS, ownership: MANAGED|DEDICATED, capacity: GB, uri?, "
+               "id?}`; EVS 5..4096 GB; DEDICATED only with EFS, then `uri` and `id`"),
+    InputField("running", Change.RUN_STATE, "bool, default `true`: the desired run state"),
+    InputField("description", Change.IN_PLACE, "at most 480 characters, none of `& < > \" ' /`"),
+    InputField("endpoints", Change.IN_PLACE, "`[{service: NOTEBOOK|SSH, key_pair_names: [...], allowed_access_ips: "
+               "[<= 5 public IPs or CIDRs]}]`"),
+    InputField("workspace_id", Change.REPLACE, "workspace id"),
+    InputField("pool_id", Change.REPLACE, "dedicated pool id"),
+    InputField("feature", Change.REPLACE, "`NOTEBOOK` (default) | `DEFAULT` (CodeLab)"),
+    InputField("hooks", Change.RESTART, "`{container_hooks: {pre_start: {script, type: COMMAND|SCRIPT}, "
+               "post_start: {...}}}`"),
+    InputField("auto_stop", Change.LEASE, "`{enabled: true, duration: ms 3600000..86400000, type: timing|idle}`; "
+               "`enabled: false` turns auto-stop off (24 h where the service refuses that)"),
+    InputField("obs_mounts", Change.MOUNTS, "`[{uri: obs://bucket/path/, mount_path: /data/.../}]`"),
+    InputField("allow_restart", Change.SETTING, "bool, default `true`; `false` turns a restart into a preview error "
+               "and refuses the stop-change-start fallback"),
+    InputField("run_state_drift", Change.SETTING, "`enforce` (default) | `ignore`: whether a status changed outside "
+               "the program is set back"),
+    InputField("adopt_id", Change.CREATE_ONLY, "id of an existing notebook to bring under management"),
+    InputField("timeouts", Change.SETTING, "seconds `{create: 1800, start: 900, stop: 900, update: 900, delete: 900, "
+               "create_lookup: 30}`"),
+    InputField("identity", Change.CREATE_ONLY, "marker of the resource in the description", internal=True),
+)
+
+
+def names(*changes: Change) -> tuple[str, ...]:
+    return tuple(f.name for f in FIELDS if f.change in changes)
+
+
+def program_inputs() -> tuple[str, ...]:
+    """The inputs a program may give (the keyword arguments of `Notebook`)."""
+    return tuple(f.name for f in FIELDS if not f.internal)
+
+
+def reference_table() -> str:
+    """The README's input reference, as markdown."""
+    rows = ["| input | type and rules | on an existing notebook |", "|---|---|---|"]
+    for f in FIELDS:
+        if not f.internal:
+            rules = f.rules.replace("|", "\\|")
+            rows.append(f"| `{f.name}` | {rules} | {f.change.value} |")
+    return "\n".join(rows)

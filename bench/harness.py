@@ -98,7 +98,6 @@ def machine_facts(pulumi_env: Mapping[str, str]) -> dict[str, str]:
         facts["pulumi CLI"] = out.stdout.strip() or out.stderr.strip()
     except (OSError, subprocess.TimeoutExpired) as error:
         facts["pulumi CLI"] = f"unavailable ({error})"
-    facts["commit"] = _git_commit()
     return facts
 
 
@@ -121,21 +120,6 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def _git_commit() -> str:
-    """HEAD and whether the tree differs from it; read-only (no index refresh)."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    if not head:
-        return "unknown"
-    return head + (" with uncommitted changes" if dirty else "")
 
 
 # ---- the provider process's memory --------------------------------------------------------------
@@ -239,6 +223,8 @@ class Op:
     requests: list[dict[str, Any]]
     peak_kib: Optional[int]
     notebooks: list[dict[str, Any]] = field(default_factory=list)
+    # Kinds of transition whose duration the stack's state held when the command began.
+    hinted: frozenset[str] = frozenset()
 
     def counts(self) -> tuple[int, int]:
         """(mutating, read) API calls made during the command."""
@@ -347,8 +333,43 @@ class SizeRun:
     ops: dict[str, Op]
 
 
-def notebook_fleet(n: int, running: bool) -> dict[str, dict[str, Any]]:
-    return {f"nb{i:03d}": notebook_spec(name=f"bench-{i:03d}", running=running) for i in range(n)}
+def notebook_fleet(n: int, running: bool, prefix: str = "bench") -> dict[str, dict[str, Any]]:
+    return {f"nb{i:03d}": notebook_spec(name=f"{prefix}-{i:03d}", running=running) for i in range(n)}
+
+
+# The kind of notebook transition each measured command makes (the provider learns durations per kind).
+KIND = {"create": "create", "stop": "stop", "start": "start", "stop_warm": "stop", "start_warm": "start",
+        "stop_par": "stop", "start_par": "start", "fresh_create": "create", "fresh_stop": "stop"}
+# The status each kind of transition ends in.
+TARGET_STATUS = {"create": "RUNNING", "start": "RUNNING", "stop": "STOPPED"}
+
+
+class Fleet:
+    """A notebook stack, and the kinds of transition its state holds a duration for.
+
+    The provider keeps the time each kind of transition took in the notebook's
+    state and expects the next one of that kind to take as long; the benchmark
+    tracks which kinds every notebook of the stack has been through, so each
+    command knows which of its transitions started warm.
+    """
+
+    def __init__(self, project: BenchProject, n: int, prefix: str, emulator: Emulator, log: EmulatorLog,
+                 timeout: float, record: Callable[[Op], None]) -> None:
+        self.project, self.n, self.prefix = project, n, prefix
+        self.emulator, self.log, self.timeout, self.record = emulator, log, timeout, record
+        self.learned: set[str] = set()
+
+    def run(self, name: str, args: Sequence[str] = UP, *, running: Optional[bool] = None,
+            env: Optional[Mapping[str, str]] = None) -> None:
+        if running is not None:
+            self.project.declare(**notebook_fleet(self.n, running, self.prefix))
+        op = self.project.timed(name, args, extra_env=env, timeout=self.timeout, emulator_log=self.log)
+        op.hinted = frozenset(self.learned)
+        kind = KIND.get(name)
+        if kind:
+            op.notebooks = self.emulator.notebooks()  # the status histories, read right after the command
+            self.learned.add(kind)
+        self.record(op)
 
 
 def run_size(emulator: Emulator, bin_dir: str, n: int, transition_seconds: float, *, parallel: Optional[int],
@@ -359,8 +380,12 @@ def run_size(emulator: Emulator, bin_dir: str, n: int, transition_seconds: float
     repetition. Each notebook command is paired with its floor in the same
     repetition (the notebook stack's own no-op `up`, the trivial stack's
     preview), so ratios are taken between neighbours and survive a noisy machine.
+    The first flips of the stack start cold (no stop or start learned yet), the
+    second pair warm. With `parallel`, the flips run once more with
+    PULUMI_PARALLEL set, and a fresh stack of N is created and flipped once
+    with it: a new fleet's first flip, every notebook cold and at once.
     """
-    emulator.reset(transition_seconds=transition_seconds, max_notebooks=max(100, n + 10))
+    emulator.reset(transition_seconds=transition_seconds, max_notebooks=max(100, 2 * n + 10))
     log = EmulatorLog(emulator)
     timeout = command_timeout(n, transition_seconds)
     work = Path(tempfile.mkdtemp(prefix=f"bench-{n}-"))
@@ -372,49 +397,35 @@ def run_size(emulator: Emulator, bin_dir: str, n: int, transition_seconds: float
         progress(f"N={n} {op.name}: {op.wall_s:.2f} s, {mutating} mutating / {reads} read calls")
 
     try:
-        fleet = BenchProject(work / "notebooks", bin_dir, emulator)
+        fleet = Fleet(BenchProject(work / "notebooks", bin_dir, emulator), n, "bench", emulator, log, timeout, record)
         trivial = BenchProject(work / "trivial", bin_dir, emulator, program=TRIVIAL_PROGRAM)
         trivial.config("count", str(n))
 
-        fleet.declare(**notebook_fleet(n, running=True))
-        record(_with_notebooks(fleet.timed("create", UP, timeout=timeout, emulator_log=log), emulator))
+        fleet.run("create", running=True)
         record(trivial.timed("trivial_create", UP, timeout=timeout))
-        record(fleet.timed("noop", UP, timeout=timeout, emulator_log=log))
+        fleet.run("noop")
         record(trivial.timed("trivial_noop", UP, timeout=timeout))
-        record(fleet.timed("preview", PREVIEW, timeout=timeout, emulator_log=log))
+        fleet.run("preview", PREVIEW)
         record(trivial.timed("trivial_preview", PREVIEW, timeout=timeout))
-        record(fleet.timed("refresh", REFRESH, timeout=timeout, emulator_log=log))
-
-        fleet.declare(**notebook_fleet(n, running=False))
-        record(_with_notebooks(fleet.timed("stop", UP, timeout=timeout, emulator_log=log), emulator))
-        fleet.declare(**notebook_fleet(n, running=True))
-        record(_with_notebooks(fleet.timed("start", UP, timeout=timeout, emulator_log=log), emulator))
-
+        fleet.run("refresh", REFRESH)
+        for suffix in ("", "_warm"):
+            fleet.run(f"stop{suffix}", running=False)
+            fleet.run(f"start{suffix}", running=True)
         if parallel:
             env = {"PULUMI_PARALLEL": str(parallel)}
-            record(fleet.timed("noop_par", UP, extra_env=env, timeout=timeout, emulator_log=log))
-            fleet.declare(**notebook_fleet(n, running=False))
-            record(_with_notebooks(fleet.timed("stop_par", UP, extra_env=env, timeout=timeout, emulator_log=log),
-                                   emulator))
-            fleet.declare(**notebook_fleet(n, running=True))
-            record(_with_notebooks(fleet.timed("start_par", UP, extra_env=env, timeout=timeout, emulator_log=log),
-                                   emulator))
+            fleet.run("noop_par", env=env)
+            fleet.run("stop_par", running=False, env=env)
+            fleet.run("start_par", running=True, env=env)
+            fresh = Fleet(BenchProject(work / "fresh", bin_dir, emulator), n, "fresh", emulator, log, timeout, record)
+            fresh.run("fresh_create", running=True, env=env)
+            fresh.run("fresh_noop", env=env)
+            fresh.run("fresh_stop", running=False, env=env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return SizeRun(n=n, transition_seconds=transition_seconds, ops=ops)
 
 
-def _with_notebooks(op: Op, emulator: Emulator) -> Op:
-    """Attach the emulator's status histories, read right after the command."""
-    op.notebooks = emulator.notebooks()
-    return op
-
-
 # ---- detection latency ------------------------------------------------------------------------
-
-# The status each measured command waits for.
-TARGET_STATUS = {"create": "RUNNING", "start": "RUNNING", "stop": "STOPPED",
-                 "start_par": "RUNNING", "stop_par": "STOPPED"}
 
 
 @dataclass
@@ -423,9 +434,28 @@ class Transition:
 
     op: str
     notebook_id: str
+    kind: str
+    began_ms: int
     reached_ms: int
     latency_ms: Optional[int]  # None: no read saw it before the command ended
     polls: int
+    # Whether the provider had a duration to expect when it began waiting (see `_mark_warm`).
+    warm: bool = False
+
+
+def _reads(op: Op) -> list[tuple[int, Optional[str]]]:
+    """(time_ms, notebook id, or None for a list that reads every notebook) of each successful read."""
+    reads: list[tuple[int, Optional[str]]] = []
+    for request in op.requests:
+        if request["method"] != "GET" or request.get("status") != 200:
+            continue
+        match = _NOTEBOOK_PATH.match(request["path"])
+        if match and match.group(1) not in ("flavors", "all"):
+            reads.append((request["time_ms"], match.group(1)))
+        elif _LIST_PATH.match(request["path"]) and not (request.get("query") or {}).get("name"):
+            # A list filtered by name (the provider's lookup of its own notebook) reads one notebook, not all.
+            reads.append((request["time_ms"], None))
+    return reads
 
 
 def transitions(op: Op) -> list[Transition]:
@@ -437,19 +467,11 @@ def transitions(op: Op) -> list[Transition]:
     counts as a read of every notebook, so a provider that polls a fleet with
     one list call is measured fairly.
     """
-    target = TARGET_STATUS.get(op.name)
-    if target is None:
+    kind = KIND.get(op.name)
+    if kind is None:
         return []
-    reads: list[tuple[int, Optional[str]]] = []  # (time_ms, notebook id or None for a list)
-    for request in op.requests:
-        if request["method"] != "GET" or request.get("status") != 200:
-            continue
-        match = _NOTEBOOK_PATH.match(request["path"])
-        if match and match.group(1) not in ("flavors", "all"):
-            reads.append((request["time_ms"], match.group(1)))
-        elif _LIST_PATH.match(request["path"]) and not (request.get("query") or {}).get("name"):
-            # A list filtered by name (the provider's lookup of its own notebook) reads one notebook, not all.
-            reads.append((request["time_ms"], None))
+    target = TARGET_STATUS[kind]
+    reads = _reads(op)
     found: list[Transition] = []
     for notebook in op.notebooks:
         history = notebook.get("history") or []
@@ -461,10 +483,24 @@ def transitions(op: Op) -> list[Transition]:
             seen = [t for t in mine if t >= entry["at_ms"]]
             detected = min(seen) if seen else None
             polls = sum(1 for t in mine if detected is None or t <= detected)
-            found.append(Transition(op.name, notebook["id"], entry["at_ms"],
+            found.append(Transition(op.name, notebook["id"], kind, began, entry["at_ms"],
                                     None if detected is None else detected - entry["at_ms"], polls))
             break
+    _mark_warm(found, kind in op.hinted)
     return found
+
+
+def _mark_warm(found: list[Transition], hinted: bool) -> None:
+    """Warm: the provider knew how long this kind of transition takes when the notebook's began.
+
+    It knows from the notebook's state (an earlier transition of the kind), or
+    from another notebook of the same command whose transition of the kind it
+    had already seen end. Cold: neither, so it polls without an expectation.
+    """
+    seen_ends = sorted(t.reached_ms + t.latency_ms for t in found if t.latency_ms is not None)
+    for transition in found:
+        learned = any(end < transition.began_ms for end in seen_ends)
+        transition.warm = hinted or learned
 
 
 # ---- statistics -------------------------------------------------------------------------------
@@ -498,6 +534,7 @@ def dump(runs: Sequence[SizeRun], path: Path) -> None:
 
 
 __all__ = [
-    "BenchProject", "Emulator", "EmulatorLog", "Op", "ProviderMemorySampler", "Result", "SizeRun", "TRIVIAL_PROGRAM",
-    "Transition", "dump", "machine_facts", "median", "percentile", "pulumi_bin", "run_size", "transitions",
+    "BenchProject", "Emulator", "EmulatorLog", "Fleet", "KIND", "Op", "ProviderMemorySampler", "Result", "SizeRun",
+    "TRIVIAL_PROGRAM", "Transition", "dump", "machine_facts", "median", "percentile", "pulumi_bin", "run_size",
+    "transitions",
 ]

@@ -24,11 +24,14 @@ from typing import Callable, Optional, Sequence
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import gitstate  # noqa: E402
 import harness  # noqa: E402
-from harness import ROOT, Emulator, SizeRun, median, percentile, run_size, transitions  # noqa: E402
+from harness import ROOT, Emulator, SizeRun, Transition, median, percentile, run_size, transitions  # noqa: E402
 
 DEFAULT_SIZES = "1,8,30"
 DEFAULT_RUNS = 3
+# `make bench` takes no arguments; these shrink it for a quick check (`BENCH_SIZES=1,3 BENCH_RUNS=1 make bench`).
+SIZES_ENV, RUNS_ENV = "BENCH_SIZES", "BENCH_RUNS"
 DEFAULT_TRANSITION = 5.0
 DEFAULT_PARALLEL = 64
 # The issue's targets (reported as met / missed, not asserted).
@@ -55,10 +58,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         prog="bench/run.py",
         description="Notebook fleet benchmarks on the real Pulumi engine against the local emulator.",
     )
-    p.add_argument("--sizes", type=parse_sizes, default=parse_sizes(DEFAULT_SIZES),
-                   help=f"fleet sizes N, comma-separated (default {DEFAULT_SIZES})")
-    p.add_argument("--runs", type=int, default=DEFAULT_RUNS,
-                   help=f"repetitions per size; the table shows medians (default {DEFAULT_RUNS})")
+    p.add_argument("--sizes", type=parse_sizes, default=parse_sizes(os.environ.get(SIZES_ENV) or DEFAULT_SIZES),
+                   help=f"fleet sizes N, comma-separated (default ${SIZES_ENV} or {DEFAULT_SIZES})")
+    p.add_argument("--runs", type=int, default=int(os.environ.get(RUNS_ENV) or DEFAULT_RUNS),
+                   help=f"repetitions per size; the table shows medians (default ${RUNS_ENV} or {DEFAULT_RUNS})")
     p.add_argument("--transition-seconds", type=float, default=DEFAULT_TRANSITION,
                    help=f"the emulator's transition time T (default {DEFAULT_TRANSITION:g})")
     p.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL,
@@ -97,7 +100,9 @@ def effective_command(args: argparse.Namespace) -> str:
 def invoked_command() -> str:
     """What the user typed, as far as the process can tell (make sets MAKELEVEL for its recipes)."""
     if os.environ.get("MAKELEVEL") and len(sys.argv) == 1:
-        return "make bench"
+        settings = [f"{name}={os.environ[name]}" for name in (SIZES_ENV, RUNS_ENV, gitstate.ALLOW_DIRTY_ENV)
+                    if os.environ.get(name)]
+        return shlex.join([*settings, "make", "bench"])
     return shlex.join([os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT))
                        else sys.executable, "bench/run.py", *sys.argv[1:]])
 
@@ -124,7 +129,12 @@ def ensure_matplotlib() -> None:
 
 # ---- summaries --------------------------------------------------------------------------------
 
-NOTEBOOK_OPS = ("create", "noop", "preview", "refresh", "stop", "start", "noop_par", "stop_par", "start_par")
+NOTEBOOK_OPS = ("create", "noop", "preview", "refresh", "stop", "start", "stop_warm", "start_warm",
+                "noop_par", "stop_par", "start_par", "fresh_create", "fresh_noop", "fresh_stop")
+# (command, the no-op `up` it is measured above)
+OVER_FLOOR = (("create", "noop"), ("stop", "noop"), ("start", "noop"), ("stop_warm", "noop"), ("start_warm", "noop"),
+              ("stop_par", "noop_par"), ("start_par", "noop_par"),
+              ("fresh_create", "fresh_noop"), ("fresh_stop", "fresh_noop"))
 CALL_OPS = (("create", "create"), ("start", "start (false→true)"), ("stop", "stop (true→false)"),
             ("noop", "no-op up"), ("preview", "preview"), ("refresh", "refresh"))
 
@@ -140,8 +150,7 @@ class SizeSummary:
     derived: dict[str, Optional[float]] = field(default_factory=dict)
     calls: dict[str, tuple[Optional[float], Optional[float]]] = field(default_factory=dict)
     max_mutating: dict[str, int] = field(default_factory=dict)
-    latencies: list[Optional[int]] = field(default_factory=list)
-    polls: list[int] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
     memory_kib: Optional[float] = None
     trivial_memory_kib: Optional[float] = None
 
@@ -172,8 +181,7 @@ class SizeSummary:
             return run.ops["preview"].wall_s / run.ops["trivial_preview"].wall_s
 
         s.derived["preview_ratio"] = per_run(preview_ratio)
-        for op_name, floor in (("create", "noop"), ("stop", "noop"), ("start", "noop"),
-                               ("stop_par", "noop_par"), ("start_par", "noop_par")):
+        for op_name, floor in OVER_FLOOR:
             s.derived[f"{op_name}_over"] = per_run(over(op_name, floor))
             s.derived[f"{op_name}_x"] = per_run(in_t(over(op_name, floor)))
 
@@ -184,9 +192,7 @@ class SizeSummary:
                 s.calls[name] = (median(c[0] for c in counts), median(c[1] for c in counts))
                 s.max_mutating[name] = max(c[0] for c in counts)
                 for op in present:
-                    for tr in transitions(op):
-                        s.latencies.append(tr.latency_ms)
-                        s.polls.append(tr.polls)
+                    s.transitions += transitions(op)
         s.memory_kib = median(
             max((op.peak_kib or 0 for name, op in run.ops.items() if name in NOTEBOOK_OPS), default=0) or None
             for run in runs)
@@ -195,9 +201,17 @@ class SizeSummary:
             for run in runs)
         return s
 
+    def latencies(self, warm: Optional[bool] = None) -> list[Optional[int]]:
+        """Detection latencies of the cold (`warm=False`) or warm transitions, or of all."""
+        return [t.latency_ms for t in self.transitions if warm is None or t.warm is warm]
+
+    @property
+    def polls(self) -> list[int]:
+        return [t.polls for t in self.transitions]
+
     @property
     def undetected(self) -> int:
-        return sum(1 for latency in self.latencies if latency is None)
+        return sum(1 for latency in self.latencies() if latency is None)
 
 
 # ---- the table --------------------------------------------------------------------------------
@@ -217,7 +231,6 @@ def _calls(s: SizeSummary, op: str) -> str:
 
 def table_rows(summaries: list[SizeSummary], parallel: int) -> list[tuple[str, list[str]]]:
     """(label, one cell per size): the one table, built once for the terminal and the docs."""
-    t = summaries[0].t
     rows: list[tuple[str, list[str]]] = []
 
     def row(label: str, cell: Callable[[SizeSummary], str]) -> None:
@@ -236,23 +249,13 @@ def table_rows(summaries: list[SizeSummary], parallel: int) -> list[tuple[str, l
     row("preview, N trivial resources: engine floor (s)", wall("trivial_preview"))
     row("preview ratio notebooks / floor", derived("preview_ratio", "x"))
     row("up, no-op: engine floor (s)", wall("noop"))
-    flips = [("create", "up, create"), ("stop", "up, flip true→false"), ("start", "up, flip false→true")]
-    if parallel:
-        tag = f"PULUMI_PARALLEL={parallel}"
-        flips += [("noop_par", f"up, no-op, {tag}"),
-                  ("stop_par", f"up, flip true→false, {tag}"), ("start_par", f"up, flip false→true, {tag}")]
-    for key, label in flips:
+    for key, label in flip_labels(parallel):
         row(f"{label} (s)", wall(key))
-        if key != "noop_par":
+        if not key.endswith("noop_par") and key != "fresh_noop":
             row(f"{label} − no-op up (s)", derived(f"{key}_over"))
             row(f"{label} − no-op up, ÷ T", derived(f"{key}_x", "x"))
-
-    def latency(s: SizeSummary, pct: Optional[float]) -> str:
-        value = median(s.latencies) if pct is None else percentile(s.latencies, pct)
-        return "–" if value is None else f"{value:.0f} ({value / (t * 1000) * 100:.0f}% of T)"
-
-    row("detection latency, median (ms)", lambda s: latency(s, None))
-    row("detection latency, p95 (ms)", lambda s: latency(s, 95))
+    for label, warm in (("all", None), ("cold (first of its kind)", False), ("warm (learned)", True)):
+        row(f"detection latency, {label}: median / p95 (ms)", lambda s, warm=warm: latency_cell(s, warm))
     row("polls per transition, median / max",
         lambda s: "–" if not s.polls else f"{median(s.polls):g} / {max(s.polls)}")
     if any(s.undetected for s in summaries):
@@ -264,6 +267,29 @@ def table_rows(summaries: list[SizeSummary], parallel: int) -> list[tuple[str, l
     row("peak memory, trivial provider process (MiB)",
         lambda s: _num(None if s.trivial_memory_kib is None else s.trivial_memory_kib / 1024, 1))
     return rows
+
+
+def flip_labels(parallel: int) -> list[tuple[str, str]]:
+    """(command, label) of the timed `up` rows, in table order."""
+    labels = [("create", "up, create"), ("stop", "up, first flip true→false"), ("start", "up, first flip false→true"),
+              ("stop_warm", "up, second flip true→false"), ("start_warm", "up, second flip false→true")]
+    if parallel:
+        tag = f"PULUMI_PARALLEL={parallel}"
+        labels += [("noop_par", f"up, no-op, {tag}"),
+                   ("stop_par", f"up, flip true→false, {tag}"), ("start_par", f"up, flip false→true, {tag}"),
+                   ("fresh_create", f"fresh fleet: up, create, {tag}"), ("fresh_noop", f"fresh fleet: up, no-op, {tag}"),
+                   ("fresh_stop", f"fresh fleet: up, first flip true→false, {tag}")]
+    return labels
+
+
+def latency_cell(s: SizeSummary, warm: Optional[bool]) -> str:
+    """Median / p95 of one class of transitions, with the share of T and how many there were."""
+    values = [v for v in s.latencies(warm) if v is not None]
+    if not values:
+        return "–"
+    mid, p95 = median(values), percentile(values, 95)
+    assert mid is not None and p95 is not None
+    return f"{mid:.0f} / {p95:.0f} ({mid / (s.t * 1000):.0%} of T, {len(values)} transitions)"
 
 
 def render_table(summaries: list[SizeSummary], parallel: int) -> str:
@@ -290,7 +316,6 @@ class Verdict:
 
 def verdicts(summaries: list[SizeSummary], parallel: int, parallel_size: int, nproc: int) -> list[Verdict]:
     by_n = {s.n: s for s in summaries}
-    t = summaries[0].t
     out: list[Verdict] = []
 
     def flip_worst(s: SizeSummary, suffix: str) -> tuple[Optional[float], str]:
@@ -329,26 +354,46 @@ def verdicts(summaries: list[SizeSummary], parallel: int, parallel_size: int, np
     else:
         out.append(Verdict(target, None, f"N={FLEET_TARGET_SIZE} not in --sizes"))
 
-    latencies = [latency for s in summaries for latency in s.latencies]
-    polls = [p for s in summaries for p in s.polls]
-    target = (f"detection latency median ≤ {DETECTION_LIMIT_FRACTION:.0%} of T ({DETECTION_LIMIT_FRACTION * t * 1000:.0f} ms),"
-              f" ≤ {POLLS_LIMIT} polls per transition")
-    mid = median(latencies)
-    if mid is None or not polls:
-        out.append(Verdict(target, None, "no transition measured"))
-    else:
-        undetected = sum(1 for latency in latencies if latency is None)
-        met = mid <= DETECTION_LIMIT_FRACTION * t * 1000 and max(polls) <= POLLS_LIMIT and not undetected
-        figure = (f"median {mid:.0f} ms ({mid / (t * 1000):.0%} of T), p95 {percentile(latencies, 95):.0f} ms, "
-                  f"polls median {median(polls):g}, max {max(polls)}, over {len(latencies)} transitions (all sizes)")
-        if undetected:
-            figure += f"; {undetected} transitions not seen by any read"
-        out.append(Verdict(target, met, figure))
+    out.append(fresh_flip_verdict(by_n, parallel, parallel_size))
+    for warm in (None, False, True):
+        out.append(detection_verdict(summaries, warm))
 
     worst_noop = max((s.max_mutating.get(name, 0) for s in summaries for name in ("noop", "noop_par")), default=0)
     out.append(Verdict("no-op up: 0 mutating calls", worst_noop == 0,
                        f"at most {worst_noop} mutating calls in any no-op up (all sizes and runs)"))
     return out
+
+
+def fresh_flip_verdict(by_n: dict[int, SizeSummary], parallel: int, parallel_size: int) -> Verdict:
+    """The first flip of a newly created fleet: no notebook has a duration to expect yet."""
+    target = (f"a fresh {FLEET_TARGET_SIZE}-notebook fleet's first flip with PULUMI_PARALLEL={parallel}: "
+              f"up − no-op up ≤ {FLIP_LIMIT_X}x T")
+    s = by_n.get(FLEET_TARGET_SIZE)
+    x = s.derived.get("fresh_stop_x") if s is not None and parallel and parallel_size == FLEET_TARGET_SIZE else None
+    if s is None or x is None:
+        return Verdict(target, None, f"no fresh-fleet flip at N={FLEET_TARGET_SIZE} in this run")
+    return Verdict(target, x <= FLIP_LIMIT_X, f"true→false {x:.2f}x T ({s.derived['fresh_stop_over']:.2f} s)")
+
+
+def detection_verdict(summaries: list[SizeSummary], warm: Optional[bool]) -> Verdict:
+    """Detection latency and polls, pooled over every size, for all transitions or one class of them."""
+    t = summaries[0].t
+    which = {None: "", False: ", cold transitions (first of their kind)", True: ", warm transitions (learned)"}[warm]
+    chosen = [tr for s in summaries for tr in s.transitions if warm is None or tr.warm is warm]
+    latencies = [tr.latency_ms for tr in chosen]
+    polls = [tr.polls for tr in chosen]
+    target = (f"detection latency{which} median ≤ {DETECTION_LIMIT_FRACTION:.0%} of T "
+              f"({DETECTION_LIMIT_FRACTION * t * 1000:.0f} ms), ≤ {POLLS_LIMIT} polls per transition")
+    mid = median(latencies)
+    if mid is None or not polls:
+        return Verdict(target, None, "no transition measured")
+    undetected = sum(1 for latency in latencies if latency is None)
+    met = mid <= DETECTION_LIMIT_FRACTION * t * 1000 and max(polls) <= POLLS_LIMIT and not undetected
+    figure = (f"median {mid:.0f} ms ({mid / (t * 1000):.0%} of T), p95 {percentile(latencies, 95):.0f} ms, "
+              f"polls median {median(polls):g}, max {max(polls)}, over {len(latencies)} transitions (all sizes)")
+    if undetected:
+        figure += f"; {undetected} transitions not seen by any read"
+    return Verdict(target, met, figure)
 
 
 # ---- report -----------------------------------------------------------------------------------
@@ -368,15 +413,18 @@ def plot(summaries: list[SizeSummary], parallel: int, path: Path) -> None:
         present = [(s.n, value) for s in summaries if (value := s.derived.get(key)) is not None]
         return [p[0] for p in present], [p[1] for p in present]
 
-    for key, label, marker in (("stop_over", "true→false", "o"), ("start_over", "false→true", "s")):
+    for key, label, marker in (("stop_over", "first flip true→false", "o"), ("start_over", "first flip false→true", "s"),
+                               ("stop_warm_over", "second flip true→false", "x"),
+                               ("start_warm_over", "second flip false→true", "+")):
         xs, ys = points(key)
         if xs:
-            ax.plot(xs, ys, marker=marker, label=f"flip {label}")
-    for key, label, marker in (("stop_par_over", "true→false", "^"), ("start_par_over", "false→true", "v")):
+            ax.plot(xs, ys, marker=marker, label=label)
+    for key, label, marker in (("stop_par_over", "flip true→false", "^"), ("start_par_over", "flip false→true", "v"),
+                               ("fresh_stop_over", "fresh fleet's first flip", "D")):
         xs, ys = points(key)
         if xs:
             ax.plot(xs, ys, marker=marker, linestyle="none", markersize=9,
-                    label=f"flip {label}, PULUMI_PARALLEL={parallel}")
+                    label=f"{label}, PULUMI_PARALLEL={parallel}")
     ax.axhline(t, color="black", linewidth=1, label=f"transition time T = {t:g} s (limit)")
     ax.axhline(FLIP_LIMIT_X * t, color="grey", linewidth=1, linestyle="--", label=f"target {FLIP_LIMIT_X:g}x T")
     ax.set_xlabel("notebooks in the stack (N)")
@@ -384,7 +432,7 @@ def plot(summaries: list[SizeSummary], parallel: int, path: Path) -> None:
     ax.set_title("Notebook run-state flip: time above the engine floor (medians)")
     ax.set_xticks(ns)
     highest = max([FLIP_LIMIT_X * t] + [v for s in summaries for k, v in s.derived.items()
-                                        if k.endswith("_over") and k != "create_over" and v is not None])
+                                        if k.endswith("_over") and "create" not in k and v is not None])
     ax.set_ylim(0, highest * 1.15)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
@@ -394,13 +442,15 @@ def plot(summaries: list[SizeSummary], parallel: int, path: Path) -> None:
 
 
 def markdown(facts: dict[str, str], invoked: str, effective: str, started: _dt.datetime, elapsed_s: float,
-             table: str, verdict_lines: list[str], runs: int, t: float, plot_name: Optional[str]) -> str:
+             table: str, verdict_lines: list[str], runs: int, t: float, plot_name: Optional[str],
+             tree: gitstate.TreeState) -> str:
     machine = "\n".join(f"| {key} | {value} |" for key, value in facts.items())
     parts = [
         "# Benchmarks",
         "",
-        "Generated by `bench/run.py`; do not edit by hand, run `make bench` again "
-        "(what each figure means: [bench/README.md](../bench/README.md)).",
+        *(gitstate.dirty_banner(tree) if tree.dirty else []),
+        f"Measured at commit `{tree.describe()}`. Generated by `bench/run.py`; do not edit by hand, "
+        "run `make bench` again (what each figure means: [bench/README.md](../bench/README.md)).",
         "",
         "## Machine",
         "",
@@ -435,8 +485,38 @@ def markdown(facts: dict[str, str], invoked: str, effective: str, started: _dt.d
 # ---- main -------------------------------------------------------------------------------------
 
 
+PLOT_NAME = "bench-flip.png"
+
+
+def report_paths(args: argparse.Namespace) -> list[Path]:
+    """What a run writes: never counted as a change to the measured tree."""
+    return [args.docs_dir / "benchmarks.md", args.docs_dir / PLOT_NAME, *([args.json] if args.json else [])]
+
+
+def tree_for_report(args: argparse.Namespace, before: Optional[gitstate.TreeState] = None
+                    ) -> tuple[Optional[gitstate.TreeState], Optional[str]]:
+    """The tree the report is stamped with, or why no report may be written.
+
+    A dirty tree (or one that changed while the benchmark ran) writes no report
+    unless BENCH_ALLOW_DIRTY=1, and then one marked as not a release figure.
+    """
+    tree = gitstate.tree_state(ROOT, report_paths(args))
+    if before is not None and tree != before:
+        if not gitstate.allow_dirty():
+            return None, (f"bench: the tree changed while the benchmark ran (was {before.describe()}, now "
+                          f"{tree.describe()}); no report written")
+        tree = gitstate.TreeState(tree.commit, tree.changed or ("(changed during the run)",))
+    if args.write_docs and tree.dirty and not gitstate.allow_dirty():
+        return None, gitstate.refusal(tree)
+    return tree, None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    tree, refused = tree_for_report(args)
+    if refused or tree is None:
+        print(refused, file=sys.stderr)
+        return 2
     if args.write_docs:
         ensure_matplotlib()
     started = _dt.datetime.now().astimezone()
@@ -444,7 +524,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     bin_dir = harness.pulumi_bin()
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
            "PULUMI_SKIP_UPDATE_CHECK": "true"}
-    facts = harness.machine_facts(env)
+    facts = {**harness.machine_facts(env), "commit": tree.describe()}
     invoked, effective = invoked_command(), effective_command(args)
 
     def progress(message: str) -> None:
@@ -470,6 +550,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         emulator.stop()
     elapsed = time.perf_counter() - clock
 
+    return publish(args, tree, facts, (invoked, effective), started, elapsed, runs)
+
+
+def publish(args: argparse.Namespace, tree: gitstate.TreeState, facts: dict[str, str], commands: tuple[str, str],
+            started: _dt.datetime, elapsed: float, runs: dict[int, list[SizeRun]]) -> int:
+    """Print the table and the targets; write the report if the tree still allows it."""
+    invoked, effective = commands
     summaries = [SizeSummary.of(n, args.transition_seconds, runs[n]) for n in args.sizes]
     table = render_table(summaries, args.parallel)
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 0)
@@ -487,13 +574,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.json:
         harness.dump([run for n in args.sizes for run in runs[n]], args.json)
     if args.write_docs:
+        final, refused = tree_for_report(args, before=tree)
+        if refused or final is None:
+            print(refused, file=sys.stderr)
+            return 2
         args.docs_dir.mkdir(parents=True, exist_ok=True)
-        plot_name = "bench-flip.png"
-        plot(summaries, args.parallel, args.docs_dir / plot_name)
+        plot(summaries, args.parallel, args.docs_dir / PLOT_NAME)
+        facts["commit"] = final.describe()
         (args.docs_dir / "benchmarks.md").write_text(
             markdown(facts, invoked, effective, started, elapsed, table, verdict_lines, args.runs,
-                     args.transition_seconds, plot_name))
-        print(f"\nwrote {args.docs_dir / 'benchmarks.md'} and {args.docs_dir / plot_name}")
+                     args.transition_seconds, PLOT_NAME, final))
+        print(f"\nwrote {args.docs_dir / 'benchmarks.md'} and {args.docs_dir / PLOT_NAME}"
+              + (" (DIRTY TREE, not a release figure)" if final.dirty else ""))
     return 0
 
 

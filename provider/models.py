@@ -372,6 +372,19 @@ class PoolInfo(_Response):
     name: Optional[str] = None
 
 
+class DomainInfo(_Response):
+    id: Optional[str] = None
+    name: Optional[str] = None
+
+
+class UserInfo(_Response):
+    """The IAM account that owns the notebook (the response's `user` object)."""
+
+    id: Optional[str] = None
+    name: Optional[str] = None
+    domain: Optional[DomainInfo] = None
+
+
 class Notebook(_Response):
     id: Optional[str] = None
     name: Optional[str] = None
@@ -390,6 +403,7 @@ class Notebook(_Response):
     endpoints: Optional[list[EndpointInfo]] = None
     action_progress: Optional[list[JobProgress]] = None
     billing_items: Optional[list[str]] = None
+    user: Optional[UserInfo] = None
     create_at: Optional[int] = None
     update_at: Optional[int] = None
 

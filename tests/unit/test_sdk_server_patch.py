@@ -50,10 +50,26 @@ def test_an_unknown_server_is_left_alone(monkeypatch) -> None:
     assert host.readable_errors() is False
 
 
-def test_both_adjustments_apply_to_the_pinned_sdk_server() -> None:
-    """An SDK upgrade that silently disables either adjustment fails here."""
-    import pulumi.dynamic.__main__ as server  # the real dynamic-provider server module
+def _pinned_server_module() -> types.ModuleType:
+    """The SDK's dynamic-provider server module, loaded without starting it (it calls main() on import)."""
+    import importlib.util
 
+    spec = importlib.util.find_spec("pulumi.dynamic.__main__")
+    assert spec is not None and spec.origin
+    source = open(spec.origin).read()
+    assert source.rstrip().endswith("main()")
+    module = types.ModuleType("pulumi.dynamic.__main__")
+    module.__file__ = spec.origin
+    sys.modules["pulumi.dynamic.__main__"] = module
+    exec(compile(source.rstrip()[: -len("main()")], spec.origin, "exec"), module.__dict__)
+    return module
+
+
+def test_both_adjustments_apply_to_the_pinned_sdk_server(monkeypatch) -> None:
+    """An SDK upgrade that silently disables either adjustment fails here."""
+    monkeypatch.delitem(sys.modules, "pulumi.dynamic.__main__", raising=False)
+    monkeypatch.setattr(host, "_done", set())
+    server = _pinned_server_module()
     assert isinstance(getattr(server, "DynamicResourceProviderServicer", None), type)
     executor = ThreadPoolExecutor(max_workers=4)
     try:

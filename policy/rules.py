@@ -155,9 +155,9 @@ def check_stack(notebooks: list[Notebook], max_notebooks: int) -> list[str]:
     """The account quota, and names that must not repeat (the service allows it; people confuse them)."""
     found = []
     if len(notebooks) > max_notebooks:
-        listing = ", ".join(nb.resource for nb in notebooks)
+        listing = ", ".join(sorted(nb.resource for nb in notebooks))
         found.append(
-            f"stack: {len(notebooks)} notebooks ({listing}): at most {max_notebooks} notebooks per stack"
+            f"the stack declares {len(notebooks)} notebooks ({listing}): at most {max_notebooks} notebooks per stack"
         )
     by_name: dict[str, list[str]] = {}
     for nb in notebooks:
@@ -167,7 +167,7 @@ def check_stack(notebooks: list[Notebook], max_notebooks: int) -> list[str]:
     for name, resources in by_name.items():
         if len(resources) > 1:
             found.append(
-                f"notebooks {', '.join(repr(r) for r in resources)}: name = {name!r}: no two notebooks of a stack share a name"
+                f"notebooks {', '.join(repr(r) for r in sorted(resources))}: name = {name!r}: no two notebooks of a stack share a name"
             )
     return found
 

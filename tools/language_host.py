@@ -158,6 +158,17 @@ class ProgramLanguageServer(LanguageServer):
         return language_pb2.RunResponse(bail=True)
 
 
+def start_server(engine_address: str, max_plugins: int = MAX_PLUGINS) -> tuple[grpc.Server, ProgramLanguageServer, int]:
+    """The host's gRPC server on loopback, started; returns it, its servicer and its port."""
+    # A running pack holds a worker for its whole life: packs get their own share.
+    server = grpc.server(ThreadPoolExecutor(max_workers=PROGRAM_WORKERS + max_plugins))
+    host = ProgramLanguageServer(engine_address, PluginRunner(max_plugins))
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, host, port
+
+
 def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
     # Handlers first: the engine may stop us as soon as it has read the port.
     stopped = threading.Event()
@@ -167,12 +178,7 @@ def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    # A running pack holds a worker for its whole life: packs get their own share.
-    server = grpc.server(ThreadPoolExecutor(max_workers=PROGRAM_WORKERS + MAX_PLUGINS))
-    host = ProgramLanguageServer(engine_address)
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
+    server, host, port = start_server(engine_address)
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()

@@ -3,7 +3,7 @@
 # make test  - the whole test suite (unit, emulator, provider, real engine)
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
-# make bench - benchmark figures (see bench/)
+# make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +27,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench venv pulumi emulator-start emulator-stop policy-venv
+.PHONY: up down test soak bench venv pulumi emulator-start emulator-stop policy-venv bench-policy
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,3 +81,8 @@ soak: venv pulumi
 
 bench: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py
+	@$(MAKE) --no-print-directory bench-policy
+
+# What the policy pack adds to a 30-notebook preview (bench/policy.py).
+bench-policy: venv policy-venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/policy.py

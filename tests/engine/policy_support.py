@@ -8,8 +8,11 @@ cached binary from a private folder, with this checkout's launchers beside it.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from tests.helpers import ROOT
@@ -33,3 +36,11 @@ def private_bin(shared_bin: str, into: Path) -> str:
     for name in HOST_FILES:
         shutil.copy2(ROOT / "tools" / name, into / name)
     return str(into)
+
+
+@functools.lru_cache(maxsize=None)
+def shared_private_bin(shared_bin: str) -> str:
+    """One private folder per test session (the binary is copied when it cannot be linked)."""
+    folder = Path(tempfile.mkdtemp(prefix="policy-bin-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return private_bin(shared_bin, folder / "bin")

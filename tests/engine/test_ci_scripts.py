@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.policy_support import private_bin
+from tests.engine.policy_support import shared_private_bin
 from tests.helpers import ACCESS_KEY, ROOT, SECRET_KEY, Emulator, PulumiProject, Result, notebook_spec
 
 pytestmark = pytest.mark.engine
@@ -25,7 +25,7 @@ WRONG = "not-this-pair"
 
 @pytest.fixture
 def pipeline_project(tmp_path: Path, pulumi_bin: str, emulator: Emulator) -> PulumiProject:
-    project = PulumiProject(tmp_path / "project", private_bin(pulumi_bin, tmp_path / "bin"), emulator)
+    project = PulumiProject(tmp_path / "project", shared_private_bin(pulumi_bin), emulator)
     # A pipeline keeps credentials out of the stack: the steps get them from the environment.
     project.pulumi("config", "rm", "modelarts:accessKey")
     project.pulumi("config", "rm", "modelarts:secretKey")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.policy_support import POLICY_PACK, private_bin
+from tests.engine.policy_support import POLICY_PACK, shared_private_bin
 from tests.helpers import SECRET_KEY, Emulator, PulumiProject, notebook_spec
 
 pytestmark = pytest.mark.engine
@@ -38,7 +38,7 @@ def ssh(*ips: str, keys: tuple[str, ...] = ("team-key",)) -> list[dict]:
 
 @pytest.fixture
 def policy_project(tmp_path: Path, pulumi_bin: str, emulator: Emulator) -> PulumiProject:
-    return PulumiProject(tmp_path / "project", private_bin(pulumi_bin, tmp_path / "bin"), emulator)
+    return PulumiProject(tmp_path / "project", shared_private_bin(pulumi_bin), emulator)
 
 
 def with_pack(tmp_path: Path, config: dict | None = None) -> list[str]:

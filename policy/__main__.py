@@ -37,9 +37,10 @@ def notebook_policy(name: str, description: str, check: Check, properties: dict[
     """A policy that runs `check` on every notebook with the policy's configuration."""
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if not rules.is_notebook(args.resource_type):
+        props = plain(args.props)
+        if not rules.is_notebook(args.resource_type, props):
             return
-        notebook = rules.Notebook(args.name, plain(args.props))
+        notebook = rules.Notebook(args.name, props)
         for message in check(notebook, args.get_config()):
             report(message, args.urn)
 
@@ -54,9 +55,8 @@ def notebook_policy(name: str, description: str, check: Check, properties: dict[
 
 def stack_policy() -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        notebooks = [
-            rules.Notebook(r.name, plain(r.props)) for r in args.resources if rules.is_notebook(r.resource_type)
-        ]
+        resources = [(r.name, r.resource_type, plain(r.props)) for r in args.resources]
+        notebooks = [rules.Notebook(name, props) for name, kind, props in resources if rules.is_notebook(kind, props)]
         for message in rules.check_stack(notebooks, int(args.get_config()["max_notebooks"])):
             report(message)
 
@@ -71,9 +71,10 @@ def stack_policy() -> StackValidationPolicy:
 
 def description_remediation() -> ResourceValidationPolicy:
     def remediate(args: ResourceValidationArgs) -> Optional[Mapping[str, Any]]:
-        if not rules.is_notebook(args.resource_type):
+        props = plain(args.props)
+        if not rules.is_notebook(args.resource_type, props):
             return None
-        return rules.remediated_description(plain(args.props), str(args.get_config()["text"]))
+        return rules.remediated_description(props, str(args.get_config()["text"]))
 
     return ResourceValidationPolicy(
         name="notebook-default-description",

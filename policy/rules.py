@@ -9,6 +9,7 @@ absent when `None`); a value not known until apply is skipped, never guessed.
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import ipaddress
 from dataclasses import dataclass
@@ -30,11 +31,33 @@ DEFAULT_LEASE_MS = HOUR_MS
 LONGEST_LEASE_MS = 24 * HOUR_MS
 
 NOTEBOOK_TYPE_SUFFIX = "dynamic/modelarts:Notebook"
+# Every dynamic resource declared without a module and name has this one type.
+GENERIC_DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+# Inputs every Notebook declaration carries (the program side sets them).
+NOTEBOOK_MARKS = frozenset({"identity", "flavor", "run_state_drift", "allow_restart"})
+# What the serialized provider of a notebook names, when the engine passes it.
+PROVIDER_MARK = b"NotebookProvider"
 
 
-def is_notebook(resource_type: str) -> bool:
-    """Notebooks are dynamic resources; the module and name the provider declares tell them apart."""
-    return resource_type.endswith(NOTEBOOK_TYPE_SUFFIX)
+def _serialized_notebook_provider(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return PROVIDER_MARK in base64.b64decode(value, validate=False)
+    except (ValueError, TypeError):
+        return False
+
+
+def is_notebook(resource_type: str, props: Optional[Mapping[str, Any]] = None) -> bool:
+    """Notebooks are dynamic resources: the module and name the resource declares tell them apart;
+    a generic dynamic type is recognised by the provider it serializes, or by its inputs."""
+    if resource_type.endswith(NOTEBOOK_TYPE_SUFFIX):
+        return True
+    if resource_type != GENERIC_DYNAMIC_TYPE or props is None:
+        return False
+    if "__provider" in props:
+        return _serialized_notebook_provider(props["__provider"])
+    return NOTEBOOK_MARKS <= set(props)
 
 
 def is_unknown(value: Any) -> bool:

@@ -30,6 +30,18 @@ def test_notebooks_are_told_apart_by_type() -> None:
     assert not rules.is_notebook("pulumi:pulumi:Stack")
 
 
+def test_a_generic_dynamic_type_is_told_apart_by_provider_or_inputs() -> None:
+    import base64
+
+    generic = "pulumi-python:dynamic:Resource"
+    notebook_inputs = {"name": "x", "flavor": "f", "identity": "i", "run_state_drift": "enforce", "allow_restart": True}
+    assert rules.is_notebook(generic, notebook_inputs)
+    assert not rules.is_notebook(generic, {"name": "x", "flavor": "f"})
+    pickled = base64.b64encode(b"\x80\x05provider.notebook\x94NotebookProvider").decode()
+    assert rules.is_notebook(generic, {"__provider": pickled})
+    assert not rules.is_notebook(generic, {"__provider": base64.b64encode(b"OtherProvider").decode(), **notebook_inputs})
+
+
 @pytest.mark.parametrize(
     ("props", "field"),
     [

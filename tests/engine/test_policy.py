@@ -124,3 +124,17 @@ def test_config_moves_a_limit_and_a_level_and_the_stack_policy_counts(
     assert "volume.capacity" not in result.output
     assert "the stack declares 3 notebooks (big, gpu, third): at most 2 notebooks per stack" in result.output
     assert policy_project.emulator.mutating(before) == []
+
+
+def test_a_pack_without_its_venv_fails_with_a_clear_error(policy_project: PulumiProject, tmp_path: Path) -> None:
+    pack = tmp_path / "pack-without-venv"
+    pack.mkdir()
+    for name in ("PulumiPolicy.yaml", "__main__.py", "rules.py", "defaults.py", "plain.py"):
+        (pack / name).write_text((POLICY_PACK / name).read_text())
+    policy_project.declare(web=notebook_spec("nb-web"))
+
+    result = policy_project.preview("--policy-pack", str(pack), check=False)
+
+    assert result.returncode != 0
+    assert f"the policy pack's virtualenv {pack / 'venv'} is missing" in result.output, result.output
+    assert "make policy-venv" in result.output

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -87,6 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     finally:
         emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(walls, indent=2))
     print(report(walls, args.notebooks))

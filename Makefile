@@ -3,7 +3,7 @@
 # make test  - the whole test suite (unit, emulator, provider, real engine)
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
-# make bench - benchmark figures (see bench/)
+# make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +27,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench venv pulumi emulator-start emulator-stop
+.PHONY: up down test soak bench venv pulumi emulator-start emulator-stop policy-venv bench-policy
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# The policy pack's own venv: pulumi-policy pins protobuf 5.x, the project runs 6.x.
+policy/venv/.installed: policy/requirements.txt
+	$(PYTHON) -m venv policy/venv
+	policy/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+
+policy-venv: policy/venv/.installed
 
 pulumi:
 	@tools/ensure-pulumi.sh >/dev/null
@@ -64,12 +72,17 @@ down:
 	  pulumi destroy --yes --non-interactive --skip-preview || true; fi
 	@$(MAKE) --no-print-directory emulator-stop
 
-test: venv pulumi
+test: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider
 
 # 30 notebooks through up, flips and destroy under 20% transient faults, 3 rounds.
 soak: venv pulumi
 	@$(WITH_PULUMI) $(PY) -m pytest tests/engine/test_soak.py -m soak -q -s -p no:cacheprovider
 
-bench: venv pulumi
+bench: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py
+	@$(MAKE) --no-print-directory bench-policy
+
+# What the policy pack adds to a 30-notebook preview (bench/policy.py).
+bench-policy: venv policy-venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/policy.py

@@ -92,4 +92,5 @@ install_if_changed "$here/launchers/pulumi-resource-pulumi-python" "$bin/pulumi-
 install_if_changed "$here/launchers/pulumi-language-python" "$bin/pulumi-language-python"
 install_if_changed "$here/launchers/find_python.sh" "$bin/find_python.sh"
 install_if_changed "$here/language_host.py" "$bin/language_host.py"
+install_if_changed "$here/plugin_runner.py" "$bin/plugin_runner.py"
 echo "$bin"

@@ -34,6 +34,11 @@ from pulumi.errors import RunError
 from pulumi.runtime import reset_options, run_in_stack, set_all_config
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
+from plugin_runner import MAX_PLUGINS, PluginRunner
+
+# Workers for the calls that run the program, beside those set aside for packs.
+PROGRAM_WORKERS = 4
+
 # The SDK raises this RunError when the engine closes the resource monitor after
 # it has already reported the real failure (for example a `check` failure).
 MONITOR_SHUTDOWN_MESSAGE = "Resource monitor has terminated"
@@ -81,9 +86,14 @@ def program_traceback(error: BaseException) -> str:
 class ProgramLanguageServer(LanguageServer):
     """Runs the project's program file; everything else is the SDK's inline server."""
 
-    def __init__(self, engine_address: str) -> None:
+    def __init__(self, engine_address: str, plugins: Optional[PluginRunner] = None) -> None:
         super().__init__(program=lambda: None)
         self.engine_address = engine_address
+        self.plugins = plugins or PluginRunner()
+
+    def RunPlugin(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC name)
+        """Policy packs: the engine starts them through the language host of their runtime."""
+        return self.plugins.run(request, context)
 
     def Run(self, request: Any, context: Any) -> language_pb2.RunResponse:  # noqa: N802 (gRPC name)
         return contextvars.copy_context().run(self._run, request)
@@ -148,6 +158,17 @@ class ProgramLanguageServer(LanguageServer):
         return language_pb2.RunResponse(bail=True)
 
 
+def start_server(engine_address: str, max_plugins: int = MAX_PLUGINS) -> tuple[grpc.Server, ProgramLanguageServer, int]:
+    """The host's gRPC server on loopback, started; returns it, its servicer and its port."""
+    # A running pack holds a worker for its whole life: packs get their own share.
+    server = grpc.server(ThreadPoolExecutor(max_workers=PROGRAM_WORKERS + max_plugins))
+    host = ProgramLanguageServer(engine_address, PluginRunner(max_plugins))
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, host, port
+
+
 def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
     # Handlers first: the engine may stop us as soon as it has read the port.
     stopped = threading.Event()
@@ -157,15 +178,13 @@ def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    server = grpc.server(ThreadPoolExecutor(max_workers=4))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(ProgramLanguageServer(engine_address), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
+    server, host, port = start_server(engine_address)
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()
 
     stopped.wait()
+    host.plugins.stop_all()
     server.stop(0)
 
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The pull-request step: `pulumi preview --diff` with the policy pack, on read-only
+# credentials (a preview only reads). The output also goes to PREVIEW_OUTPUT
+# (default preview.txt in the project directory) for the pull-request comment.
+#   OTC_READONLY_ACCESS_KEY, OTC_READONLY_SECRET_KEY   IAM user allowed only ModelArts get/list
+# Other settings: see common.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+use_credentials OTC_READONLY_ACCESS_KEY OTC_READONLY_SECRET_KEY
+output="${PREVIEW_OUTPUT:-preview.txt}"
+pulumi preview --diff --non-interactive --color never "${policy_args[@]}" 2>&1 | tee "$output"

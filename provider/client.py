@@ -47,7 +47,7 @@ from .models import (
     ImageInfo,
     Lease,
     LeaseRequest,
-    Notebook,
+    NotebookInfo,
     Page,
     UpdateNotebookRequest,
 )
@@ -192,13 +192,13 @@ class ModelArtsClient:
 
     # ---- notebooks ----------------------------------------------------------
 
-    def create_notebook(self, request: CreateNotebookRequest) -> Notebook:
-        return Notebook.model_validate(self._call("POST", "/notebooks", body=request.to_wire()))
+    def create_notebook(self, request: CreateNotebookRequest) -> NotebookInfo:
+        return NotebookInfo.model_validate(self._call("POST", "/notebooks", body=request.to_wire()))
 
-    def get_notebook(self, notebook_id: str) -> Notebook:
-        return Notebook.model_validate(self._call("GET", f"/notebooks/{notebook_id}", notebook_id=notebook_id))
+    def get_notebook(self, notebook_id: str) -> NotebookInfo:
+        return NotebookInfo.model_validate(self._call("GET", f"/notebooks/{notebook_id}", notebook_id=notebook_id))
 
-    def find_notebook(self, notebook_id: str) -> Optional[Notebook]:
+    def find_notebook(self, notebook_id: str) -> Optional[NotebookInfo]:
         """The notebook, or None when it is gone, judged only on evidence about it.
 
         Gone is ModelArts.6309 (HTTP 400 or 404), a record with status DELETED,
@@ -222,34 +222,34 @@ class ModelArtsClient:
             return None
         return None if notebook.is_gone else notebook
 
-    def list_notebooks(self, *, all_users: bool = False, **filters: Any) -> Page[Notebook]:
+    def list_notebooks(self, *, all_users: bool = False, **filters: Any) -> Page[NotebookInfo]:
         path = "/notebooks/all" if all_users else "/notebooks"
-        return Page[Notebook].model_validate(self._call("GET", path, params=filters))
+        return Page[NotebookInfo].model_validate(self._call("GET", path, params=filters))
 
-    def iter_notebooks(self, *, all_users: bool = False, **filters: Any) -> Iterator[Notebook]:
+    def iter_notebooks(self, *, all_users: bool = False, **filters: Any) -> Iterator[NotebookInfo]:
         """Every notebook matching `filters`, page after page."""
         return iter_pages(lambda **page: self.list_notebooks(all_users=all_users, **page), NOTEBOOK_PAGE_LIMIT, filters)
 
-    def update_notebook(self, notebook_id: str, request: UpdateNotebookRequest) -> Notebook:
-        # The documented update response is not a full notebook (trap 15): callers re-read.
-        return Notebook.model_validate(
+    def update_notebook(self, notebook_id: str, request: UpdateNotebookRequest) -> NotebookInfo:
+        # The documented update response is not a full notebook (the update page shows a partial body): callers re-read.
+        return NotebookInfo.model_validate(
             self._call("PUT", f"/notebooks/{notebook_id}", body=request.to_wire(), notebook_id=notebook_id) or {}
         )
 
-    def delete_notebook(self, notebook_id: str) -> Optional[Notebook]:
+    def delete_notebook(self, notebook_id: str) -> Optional[NotebookInfo]:
         body = self._call("DELETE", f"/notebooks/{notebook_id}", notebook_id=notebook_id)
-        return Notebook.model_validate(body) if body else None  # 204 has no body
+        return NotebookInfo.model_validate(body) if body else None  # 204 has no body
 
     def start_notebook(
         self, notebook_id: str, duration_ms: Optional[int] = None, lease_type: Optional[str] = None
-    ) -> Notebook:
+    ) -> NotebookInfo:
         params = {"duration": duration_ms, "type": lease_type}
         body = self._call("POST", f"/notebooks/{notebook_id}/start", params=params, body={}, notebook_id=notebook_id)
-        return Notebook.model_validate(body or {})
+        return NotebookInfo.model_validate(body or {})
 
-    def stop_notebook(self, notebook_id: str) -> Notebook:
+    def stop_notebook(self, notebook_id: str) -> NotebookInfo:
         body = self._call("POST", f"/notebooks/{notebook_id}/stop", notebook_id=notebook_id)
-        return Notebook.model_validate(body or {})
+        return NotebookInfo.model_validate(body or {})
 
     def renew_lease(self, notebook_id: str, request: LeaseRequest) -> Optional[Lease]:
         body = self._call("PATCH", f"/notebooks/{notebook_id}/lease", body=request.to_wire(), notebook_id=notebook_id)

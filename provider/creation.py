@@ -26,7 +26,7 @@ from .errors import (
 )
 from .fields import Change, names
 from .inputs import NotebookInputs, split_identity
-from .models import Notebook, NotebookStatus
+from .models import NotebookInfo, NotebookStatus
 from .retry import Backoff
 from .operations import LiveNotebook, Target, warn_lease_fallback
 
@@ -75,7 +75,7 @@ class Creation:
             ) from None
         return notebook
 
-    def _post_create(self) -> "Notebook | LiveNotebook":
+    def _post_create(self) -> "NotebookInfo | LiveNotebook":
         """POST the create, repeating it only once lookups have shown the last try created nothing."""
         lease_fallback = False
         for attempt in range(1, CREATE_ATTEMPTS + 1):
@@ -161,14 +161,14 @@ class Creation:
 
 
 # How the live notebook reports each input that cannot change (fields.py: Change.REPLACE).
-LIVE_FIXED_VALUES: dict[str, Callable[[Notebook], Optional[str]]] = {
+LIVE_FIXED_VALUES: dict[str, Callable[[NotebookInfo], Optional[str]]] = {
     "workspace_id": lambda notebook: notebook.workspace_id,
     "pool_id": lambda notebook: notebook.pool.id if notebook.pool else None,
     "feature": lambda notebook: notebook.feature.upper() if notebook.feature else None,
 }
 
 
-def fixed_field_mismatches(inputs: NotebookInputs, notebook: Notebook) -> list[str]:
+def fixed_field_mismatches(inputs: NotebookInputs, notebook: NotebookInfo) -> list[str]:
     """Declared values an existing notebook cannot be changed to (what would be a replacement)."""
     mismatches = []
     live_volume = notebook.volume

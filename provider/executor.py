@@ -13,7 +13,7 @@ from typing import Callable
 
 from .errors import ConfigurationError, NotebookFailedError, NotModifiableInStatus
 from .inputs import NotebookInputs, split_identity, with_identity
-from .models import EVS_MAX_GB, Notebook, NotebookStatus, UpdateNotebookRequest
+from .models import EVS_MAX_GB, NotebookInfo, NotebookStatus, UpdateNotebookRequest
 from .operations import LiveNotebook, ObsMounts
 from .plan import Grow, Plan, RenewLease, Start, Step, Stop, SyncMounts, Update
 
@@ -29,7 +29,7 @@ class PlanExecutor:
         self.notebook = notebook
         self.inputs = inputs
 
-    def execute(self, planned: Plan) -> Notebook:
+    def execute(self, planned: Plan) -> NotebookInfo:
         live = self.notebook.settle() if planned.steps else self.notebook.find()
         if live is None:
             return self.notebook.read()  # raises: gone while we were about to act

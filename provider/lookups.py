@@ -10,10 +10,10 @@ before any resource is declared: they build a client from the stack's
 `modelarts:*` configuration (falling back to the OS_* environment, exactly as
 the provider does) and remember each answer for the rest of the process.
 
-Image names are not identities (contract trap 9): the list API's `name` filter
+Image names are not identities: the list API's `name` filter
 is fuzzy unless `name_fuzzy_match=false` is accepted, and several images may
 share a name with different tags. Matching is therefore always exact and done
-here, on every page of the list (`offset += len(data)` until a short page).
+here, on every page of the list (until an empty page).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 IMAGE_PAGE_LIMIT = 200  # the documented default page size of GET /images
-# What the list API accepts in its `name` filter (contract §2.10).
+# What the image list API's `name` filter accepts (its query parameter rules).
 _API_IMAGE_NAME = re.compile(r"^[a-z0-9._-]{1,512}$")
 _SHOWN = 12  # candidates listed in one message
 

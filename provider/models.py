@@ -3,7 +3,7 @@
 Requests are strict (`extra="forbid"`, documented constraints enforced) so a bad
 value is caught before anything is sent. Responses are tolerant: every field is
 optional and unknown fields are kept, because the service returns undocumented
-ones (contract trap 18) and the docs' examples disagree on which fields appear.
+ones and the API reference's examples disagree on which fields appear.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ HookType = Literal["COMMAND", "SCRIPT"]
 # ---- documented constraints --------------------------------------------------
 
 DESCRIPTION_MAX = 512
-# Create forbids & < > " ' /; update does not list the single quote (contract §2.4).
+# Create forbids & < > " ' /; update does not list the single quote (the update page).
 # The stricter create set is enforced everywhere so a description valid at create
 # stays valid on update.
 DESCRIPTION_FORBIDDEN = frozenset("&<>\"'/")
@@ -181,14 +181,6 @@ def _ip_problem(value: Any) -> Optional[str]:
     return None
 
 
-def check_public_ip(value: str) -> str:
-    """The docs allow at most 5 *public* addresses; a private one would never match."""
-    problem = _ip_problem(value)
-    if problem:
-        raise ValueError(f"{problem}; each entry must be {PUBLIC_IP_RULE}")
-    return value
-
-
 class EndpointRequest(_Request):
     service: EndpointService
     key_pair_names: Optional[list[str]] = None
@@ -247,7 +239,7 @@ class CustomHooks(_Request):
 
 
 class MountRequest(_Request):
-    """OBS dynamic mount; the response says OBSFS even when OBS was sent (trap 2)."""
+    """OBS dynamic mount; the response says OBSFS even when OBS was sent (the mount page's example)."""
 
     category: Literal["OBS"] = "OBS"
     mount_path: str
@@ -312,7 +304,7 @@ class Lease(_Response):
 
     @property
     def expires_at_ms(self) -> Optional[int]:
-        """Auto-stop moment: `create_at + duration` (contract §3.4)."""
+        """Auto-stop moment: `create_at + duration` (the start and stop examples' arithmetic)."""
         if self.create_at is None or self.duration is None:
             return None
         return self.create_at + self.duration
@@ -385,7 +377,7 @@ class UserInfo(_Response):
     domain: Optional[DomainInfo] = None
 
 
-class Notebook(_Response):
+class NotebookInfo(_Response):
     id: Optional[str] = None
     name: Optional[str] = None
     description: Optional[str] = None
@@ -411,7 +403,7 @@ class Notebook(_Response):
 
     @property
     def is_gone(self) -> bool:
-        """A record with status DELETED is the third form of not-found (trap 11)."""
+        """A record with status DELETED is the third form of not-found, beside 6309 with HTTP 400 or 404."""
         return self.status == NotebookStatus.DELETED
 
 
@@ -419,7 +411,7 @@ T = TypeVar("T")
 
 
 class Page(_Response, Generic[T]):
-    """`{current, data, pages, size, total}`; the counters are unreliable (trap 8)."""
+    """`{current, data, pages, size, total}`; the counters disagree with `data` in the list examples."""
 
     current: Optional[int] = None
     data: list[T] = Field(default_factory=list)
@@ -456,7 +448,7 @@ class Flavor(_Response):
 
 
 class FlavorPage(Page[Flavor]):
-    # Switchable flavors repeat the list in `flavors` (trap 7).
+    # Switchable flavors repeat the list in `flavors` (the switchable-flavors example).
     flavors: Optional[list[Flavor]] = None
 
     def all_flavors(self) -> list[Flavor]:

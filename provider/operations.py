@@ -39,7 +39,7 @@ from .models import (
     TRANSIENT_STATUSES,
     DataVolume,
     MountRequest,
-    Notebook,
+    NotebookInfo,
     NotebookStatus,
     UpdateNotebookRequest,
 )
@@ -78,10 +78,10 @@ class LiveNotebook:
 
     # ---- reading and waiting ------------------------------------------------
 
-    def find(self) -> Optional[Notebook]:
+    def find(self) -> Optional[NotebookInfo]:
         return self.client.find_notebook(self.id)
 
-    def read(self) -> Notebook:
+    def read(self) -> NotebookInfo:
         notebook = self.find()
         if notebook is None:
             raise NotebookNotFound(
@@ -90,7 +90,7 @@ class LiveNotebook:
             )
         return notebook
 
-    def wait(self, rule: waiter.WaitRule, first: Optional[Notebook] = None) -> Optional[Notebook]:
+    def wait(self, rule: waiter.WaitRule, first: Optional[NotebookInfo] = None) -> Optional[NotebookInfo]:
         """Wait until `rule` holds; the notebook then (None if gone). Learns the transition's time."""
         kind = rule.learns
         started = time.monotonic()
@@ -108,7 +108,7 @@ class LiveNotebook:
             notebook = self.read()  # transition answers may lack fields (the create answer has no url)
         return notebook
 
-    def settle(self) -> Optional[Notebook]:
+    def settle(self) -> Optional[NotebookInfo]:
         """Wait out a transition someone else started; None if the notebook is gone."""
         return self.wait(waiter.NOTEBOOK_SETTLED)
 
@@ -140,7 +140,7 @@ class LiveNotebook:
 
     # ---- run state ------------------------------------------------------------
 
-    def start(self, auto_stop: Optional[AutoStop], live: Optional[Notebook] = None) -> Notebook:
+    def start(self, auto_stop: Optional[AutoStop], live: Optional[NotebookInfo] = None) -> NotebookInfo:
         """Start and wait for RUNNING. A failed notebook is tried once; a refusal says what to do."""
         live = live or self.read()
         if live.status == S.RUNNING:
@@ -166,7 +166,7 @@ class LiveNotebook:
             rule = dataclasses.replace(rule, failure=rule.failure - {live.status}, grace=rule.grace | {live.status})
         return self._settled_notebook(self.wait(rule, first=first))
 
-    def _send_start(self, auto_stop: Optional[AutoStop], fallback: bool) -> Optional[Notebook]:
+    def _send_start(self, auto_stop: Optional[AutoStop], fallback: bool) -> Optional[NotebookInfo]:
         lease = auto_stop.lease_request(fallback=fallback) if auto_stop else None
         return self.send(
             lambda: self.client.start_notebook(
@@ -176,7 +176,7 @@ class LiveNotebook:
             "start",
         )
 
-    def stop(self) -> Notebook:
+    def stop(self) -> NotebookInfo:
         live = self.read()
         if live.status == S.STOPPED:
             return live
@@ -213,7 +213,7 @@ class LiveNotebook:
             notebook = self.settle()
         if notebook is None:
             return
-        first: Optional[Notebook] = None
+        first: Optional[NotebookInfo] = None
         if notebook.status != S.DELETING:
             try:
                 first = self._send_delete()
@@ -226,9 +226,9 @@ class LiveNotebook:
                 if self.settle() is None:
                     return
                 first = self._send_delete()
-        self.wait(waiter.NOTEBOOK_DELETED, first=first or Notebook(id=self.id, status=S.DELETING))
+        self.wait(waiter.NOTEBOOK_DELETED, first=first or NotebookInfo(id=self.id, status=S.DELETING))
 
-    def _send_delete(self) -> Optional[Notebook]:
+    def _send_delete(self) -> Optional[NotebookInfo]:
         def gone_or_deleting() -> bool:
             notebook = self.find()
             return notebook is None or notebook.status == S.DELETING
@@ -258,7 +258,7 @@ class LiveNotebook:
                   grown, "storage growth")
         self.wait(waiter.VOLUME_RESIZED)
 
-    def _settled_notebook(self, notebook: Optional[Notebook]) -> Notebook:
+    def _settled_notebook(self, notebook: Optional[NotebookInfo]) -> NotebookInfo:
         if notebook is None:
             return self.read()
         return notebook
@@ -328,7 +328,7 @@ def warn_lease_fallback(label: str) -> None:
     )
 
 
-def _with_status(notebook: Optional[Notebook]) -> Optional[Notebook]:
+def _with_status(notebook: Optional[NotebookInfo]) -> Optional[NotebookInfo]:
     return notebook if notebook is not None and notebook.status else None
 
 

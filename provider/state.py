@@ -13,13 +13,13 @@ from datetime import datetime, timezone
 from typing import Any, Mapping, Optional
 
 from .inputs import INPUT_KEYS, split_identity
-from .models import Notebook, NotebookStatus
+from .models import NotebookInfo, NotebookStatus
 
 S = NotebookStatus
 
 
 def record_state(
-    inputs: Mapping[str, Any], notebook: Notebook, timings: Optional[Mapping[str, float]] = None
+    inputs: Mapping[str, Any], notebook: NotebookInfo, timings: Optional[Mapping[str, float]] = None
 ) -> dict[str, Any]:
     """The state of one notebook: declared inputs, overlaid with the live notebook.
 
@@ -83,7 +83,7 @@ def _merged_volume(recorded: Any, live: Any) -> Any:
     return merged
 
 
-def _auto_stop_at(notebook: Notebook) -> Optional[str]:
+def _auto_stop_at(notebook: NotebookInfo) -> Optional[str]:
     """When the service will stop the notebook (ISO 8601, UTC); only while RUNNING."""
     lease = notebook.lease
     if notebook.status != S.RUNNING or lease is None or lease.enable is False or lease.expires_at_ms is None:
@@ -91,7 +91,7 @@ def _auto_stop_at(notebook: Notebook) -> Optional[str]:
     return datetime.fromtimestamp(lease.expires_at_ms / 1000, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def _ssh_address(notebook: Notebook) -> Optional[str]:
+def _ssh_address(notebook: NotebookInfo) -> Optional[str]:
     for endpoint in notebook.endpoints or []:
         if str(endpoint.service or endpoint.dev_service or "").upper() == "SSH" and endpoint.uri:
             return endpoint.uri

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from .errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
-from .models import FAILED_STATUSES, Notebook, NotebookStatus
+from .models import FAILED_STATUSES, NotebookInfo, NotebookStatus
 
 S = NotebookStatus
 
@@ -48,11 +48,11 @@ class DelayPolicy:
         return min(self.maximum, max(self.initial, self.share * elapsed))
 
 
-def notebook_status(notebook: Notebook) -> Optional[str]:
+def notebook_status(notebook: NotebookInfo) -> Optional[str]:
     return notebook.status
 
 
-def volume_status(notebook: Notebook) -> Optional[str]:
+def volume_status(notebook: NotebookInfo) -> Optional[str]:
     """`volume.status` is RESIZING while EVS grows; anything else (or nothing) is ready."""
     return "RESIZING" if notebook.volume is not None and notebook.volume.status == "RESIZING" else "READY"
 

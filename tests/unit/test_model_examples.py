@@ -25,7 +25,7 @@ from provider.models import (
     Lease,
     LeaseRequest,
     MountRequest,
-    Notebook,
+    NotebookInfo,
     Page,
     UpdateNotebookRequest,
 )
@@ -45,14 +45,14 @@ class Example(NamedTuple):
 
 
 RESPONSES = [
-    Example("create_notebook", "creating_a_notebook_instance", Notebook),
-    Example("list_notebooks", "querying_notebook_instances", Page[Notebook]),
-    Example("list_all_notebooks", "querying_all_notebook_instances", Page[Notebook]),
-    Example("show_notebook", "querying_details_of_a_notebook_instance", Notebook),
-    Example("update_notebook", "updating_a_notebook_instance", Notebook),
-    Example("delete_notebook", "deleting_a_notebook_instance", Notebook),
-    Example("start_notebook", "starting_a_notebook_instance", Notebook),
-    Example("stop_notebook", "stopping_a_notebook_instance", Notebook),
+    Example("create_notebook", "creating_a_notebook_instance", NotebookInfo),
+    Example("list_notebooks", "querying_notebook_instances", Page[NotebookInfo]),
+    Example("list_all_notebooks", "querying_all_notebook_instances", Page[NotebookInfo]),
+    Example("show_notebook", "querying_details_of_a_notebook_instance", NotebookInfo),
+    Example("update_notebook", "updating_a_notebook_instance", NotebookInfo),
+    Example("delete_notebook", "deleting_a_notebook_instance", NotebookInfo),
+    Example("start_notebook", "starting_a_notebook_instance", NotebookInfo),
+    Example("stop_notebook", "stopping_a_notebook_instance", NotebookInfo),
     Example("show_lease", "querying_the_available_duration_of_a_running_notebook_instance", Lease),
     Example("renew_lease", "prolonging_a_notebook_instance", Lease),
     Example("list_flavors", "querying_the_list_of_valid_specifications_supported_by_notebook_instances", FlavorPage),
@@ -67,10 +67,10 @@ RESPONSES = [
     Example("create_image", "saving_a_running_instance_as_a_container_image", ImageInfo),
     Example("register_image", "registering_a_custom_image", ImageInfo),
     Example("delete_image", "deleting_an_image", ImageInfo),
-    Example("usecase_create_notebook", "use case", Notebook, frozenset({"tags", "user_id"})),
-    Example("usecase_show_notebook", "use case", Notebook, USECASE_NOTEBOOK_EXTRAS),
-    Example("usecase_start_notebook", "use case", Notebook, USECASE_NOTEBOOK_EXTRAS),
-    Example("usecase_stop_notebook", "use case", Notebook, USECASE_NOTEBOOK_EXTRAS),
+    Example("usecase_create_notebook", "use case", NotebookInfo, frozenset({"tags", "user_id"})),
+    Example("usecase_show_notebook", "use case", NotebookInfo, USECASE_NOTEBOOK_EXTRAS),
+    Example("usecase_start_notebook", "use case", NotebookInfo, USECASE_NOTEBOOK_EXTRAS),
+    Example("usecase_stop_notebook", "use case", NotebookInfo, USECASE_NOTEBOOK_EXTRAS),
     Example("usecase_renew_lease", "use case", Lease),
     Example("usecase_list_images", "use case", Page[ImageInfo], frozenset({"data[].tags"})),
 ]
@@ -148,4 +148,4 @@ def test_the_comparer_sees_a_value_that_differs(parsed: BaseModel, example: dict
 
 def test_the_comparer_names_nested_undeclared_fields() -> None:
     document = {"data": [{"volume": {"read_only": False}}]}
-    assert compare_model(Page[Notebook].model_validate(document), document).undeclared == {"data[].volume.read_only"}
+    assert compare_model(Page[NotebookInfo].model_validate(document), document).undeclared == {"data[].volume.read_only"}

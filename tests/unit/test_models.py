@@ -14,14 +14,14 @@ from provider.models import (
     FlavorPage,
     Lease,
     LeaseRequest,
-    Notebook,
+    NotebookInfo,
     UpdateNotebookRequest,
     VolumeRequest,
 )
 
 
 def test_unknown_response_fields_are_kept() -> None:
-    notebook = Notebook.model_validate({"id": "x", "status": "running", "brand_new_field": 1})
+    notebook = NotebookInfo.model_validate({"id": "x", "status": "running", "brand_new_field": 1})
     assert notebook.status == "RUNNING" and notebook.model_extra == {"brand_new_field": 1}
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 import pytest
 
 from provider.errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
-from provider.models import Notebook
+from provider.models import NotebookInfo
 from provider.waiter import (
     NOTEBOOK_CREATED,
     NOTEBOOK_DELETED,
@@ -74,9 +74,9 @@ class FakeClock(Clock):
 def sequence(*statuses: Optional[str]):
     items = list(statuses)
 
-    def fetch() -> Optional[Notebook]:
+    def fetch() -> Optional[NotebookInfo]:
         status = items.pop(0) if len(items) > 1 else items[0]
-        return None if status is None else Notebook(id="nb1", status=status, fail_reason="disk full")
+        return None if status is None else NotebookInfo(id="nb1", status=status, fail_reason="disk full")
 
     return fetch
 
@@ -111,12 +111,12 @@ def test_disappearing_is_success_only_when_deleting() -> None:
 def test_first_observation_saves_a_read() -> None:
     reads = []
 
-    def fetch() -> Notebook:
+    def fetch() -> NotebookInfo:
         reads.append(1)
-        return Notebook(id="nb1", status="RUNNING")
+        return NotebookInfo(id="nb1", status="RUNNING")
 
     wait_for(fetch, NOTEBOOK_RUNNING, notebook_id="nb1", name="n", timeout=60, clock=FakeClock(),
-             first=Notebook(id="nb1", status="STARTING"))
+             first=NotebookInfo(id="nb1", status="STARTING"))
     assert len(reads) == 1
 
 

@@ -1,43 +1,21 @@
 """HTTP client of the ModelArts notebook API: one method per documented operation.
 
-Retries live here and only here, and only where repeating cannot do harm: a
-read is repeated after throttling (429), gateway and server errors, the
-service's "busy" codes and connection failures; a mutating request only when
-the answer proves it had no effect (429, a refused token, a connection never
-opened). Any other failure of a mutating request raises `OutcomeUnknown`: the
-caller reads the live state back before deciding anything, so a create is never
-sent twice blindly and a stop whose answer was lost is not mistaken for a
-failure. Backoff is exponential with full jitter, `Retry-After` as a floor,
-inside a bounded total time.
+Sending, and the retries that cannot do harm, are the transport's
+(`transport.py`); here each operation builds its path and parses its answer.
 """
 
 from __future__ import annotations
 
-import json
-import random
-import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import requests
 from pydantic import BaseModel
-from requests.adapters import HTTPAdapter
 
 from .auth import encode_query
-from .retry import RetryBudget, RetryPolicy
-from .errors import (
-    TOKEN_REJECTED_CODES,
-    ApiError,
-    ModelArtsError,
-    NotebookNotFound,
-    OutcomeUnknown,
-    Throttled,
-    TransportError,
-    UnexplainedNotFound,
-    UnknownRoute,
-    error_class,
-)
+from .errors import NotebookNotFound, UnexplainedNotFound, UnknownRoute
+from .retry import RetryPolicy
+from .transport import CallStats, Transport
 from .models import (
     CreateNotebookRequest,
     DataVolume,
@@ -56,20 +34,9 @@ M = TypeVar("M", bound=BaseModel)
 NOTEBOOK_PAGE_LIMIT = 50
 
 
-@dataclass
-class CallStats:
-    """Counts of calls made by this client, for benchmarks."""
-
-    requests: int = 0
-    retries: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def count(self) -> None:
-        with self.lock:
-            self.requests += 1
-
-
 class ModelArtsClient:
+    """One method per documented operation of the notebook API, over one `Transport`."""
+
     def __init__(
         self,
         endpoint: str,
@@ -84,29 +51,15 @@ class ModelArtsClient:
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.project_id = project_id
-        self.auth = auth
-        self.retry = retry
-        self.timeout = timeout
-        self.on_retry = on_retry
-        self.stats = CallStats()
-        self.budget = RetryBudget(retry)
-        self._sleep = sleep
-        self._rng = random.Random()
-        self._session = session or requests.Session()
-        # Every resource of a stack shares one provider process and one client.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self.transport = Transport(auth, retry=retry, timeout=timeout, on_retry=on_retry, sleep=sleep,
+                                   session=session)
+
+    @property
+    def stats(self) -> CallStats:
+        return self.transport.stats
 
     def close(self) -> None:
-        self._session.close()
-
-    # ---- transport ----------------------------------------------------------
-
-    def _url(self, path: str, params: Optional[dict[str, Any]]) -> str:
-        url = f"{self.endpoint}/v1/{self.project_id}{path}"
-        query = encode_query(params or {})
-        return f"{url}?{query}" if query else url
+        self.transport.close()
 
     def _call(
         self,
@@ -117,78 +70,10 @@ class ModelArtsClient:
         body: Optional[dict[str, Any]] = None,
         notebook_id: Optional[str] = None,
     ) -> Any:
-        """Send one API operation and return its parsed JSON body (None when empty)."""
-        url = self._url(path, params)
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        reading = method == "GET"
-        started = time.monotonic()
-        attempt = 0
-        token_renewed = False
-        while True:
-            attempt += 1
-            self.budget.wait_turn(self._sleep)
-            self.stats.count()
-            try:
-                response = self._session.request(
-                    method, url, data=data, headers=headers, auth=self.auth, timeout=self.timeout
-                )
-            except requests.RequestException as error:
-                never_sent = isinstance(error, requests.ConnectTimeout) or _is_refused(error)
-                if (reading or never_sent) and self._may_retry(attempt, started, None):
-                    self._pause(attempt, None, f"{method} {path}: {type(error).__name__}")
-                    continue
-                if not (reading or never_sent):
-                    raise OutcomeUnknown(
-                        f"{method} {path} failed: {type(error).__name__}; the request may have reached the service",
-                        method=method, path=path, notebook_id=notebook_id,
-                    ) from None
-                raise TransportError(
-                    f"{method} {path} failed after {attempt} attempt(s): {type(error).__name__}"
-                ) from None
-            except ModelArtsError:
-                raise  # auth failures (IAM) already say what happened
-
-            if response.status_code < 400:
-                self.budget.refund()
-                return _json_or_none(response)
-
-            error = _api_error(response, method, path, notebook_id)
-            if error.http_status == 401 and error.error_code in TOKEN_REJECTED_CODES and not token_renewed:
-                invalidate = getattr(self.auth, "invalidate", None)
-                if invalidate is not None:
-                    token_renewed = True
-                    invalidate(response.request.headers.get("X-Auth-Token"))
-                    continue
-            # A mutating request is repeated only when the answer proves it had no effect.
-            no_effect = isinstance(error, Throttled) or (error.is_retryable and error.http_status < 500)
-            if (error.is_retryable if reading else no_effect) and self._may_retry(attempt, started, error.retry_after):
-                self._pause(attempt, error.retry_after, f"{method} {path}: HTTP {error.http_status} {error.error_code}")
-                continue
-            if not reading and error.http_status >= 500:
-                raise OutcomeUnknown(
-                    f"{error}; the request may have reached the service", method=method, path=path,
-                    notebook_id=notebook_id,
-                ) from error
-            if attempt > 1:
-                error.args = (f"{error.args[0]} (after {attempt} attempts)",)
-            raise error
-
-    def _may_retry(self, attempt: int, started: float, retry_after: Optional[float]) -> bool:
-        if attempt >= self.retry.max_attempts:
-            return False
-        if time.monotonic() - started + (retry_after or 0.0) >= self.retry.total_seconds:
-            return False
-        return self.budget.try_spend()
-
-    def _pause(self, attempt: int, retry_after: Optional[float], why: str) -> None:
-        delay = self.retry.backoff.delay(attempt, retry_after, self._rng)
-        self.budget.hold_back(delay)
-        with self.stats.lock:
-            self.stats.retries += 1
-        if self.on_retry:
-            self.on_retry(f"retrying {why} in {delay:.1f}s (attempt {attempt + 1} of {self.retry.max_attempts})")
-        self._sleep(delay)
+        url = f"{self.endpoint}/v1/{self.project_id}{path}"
+        query = encode_query(params or {})
+        return self.transport.send(method, f"{url}?{query}" if query else url, path, body=body,
+                                   notebook_id=notebook_id)
 
     # ---- notebooks ----------------------------------------------------------
 
@@ -308,48 +193,3 @@ def iter_pages(list_page: Callable[..., Page[Any]], limit: int, filters: dict[st
             return
         yield from page.data
         offset += len(page.data)
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        raise TransportError(
-            f"{response.request.method} {response.url.split('?')[0]} answered HTTP {response.status_code} "
-            "with a body that is not JSON"
-        ) from None
-
-
-def _api_error(response: requests.Response, method: str, path: str, notebook_id: Optional[str]) -> ApiError:
-    code, message = f"HTTP.{response.status_code}", response.reason or ""
-    try:
-        body = response.json()
-        if isinstance(body, dict):
-            code = str(body.get("error_code") or code)
-            message = str(body.get("error_msg") or message)
-    except ValueError:
-        pass
-    retry_after = _retry_after(response.headers.get("Retry-After"))
-    kind = error_class(response.status_code, code)
-    return kind(
-        response.status_code, code, message, method=method, path=path, notebook_id=notebook_id, retry_after=retry_after
-    )
-
-
-def _retry_after(value: Optional[str]) -> Optional[float]:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: fall back to the backoff
-
-
-def _is_refused(error: requests.RequestException) -> bool:
-    """A connection that was never opened: nothing reached the service."""
-    text = repr(error)
-    return isinstance(error, requests.ConnectionError) and (
-        "NewConnectionError" in text or "Connection refused" in text or "Name or service not known" in text
-    )

@@ -26,7 +26,6 @@ from .errors import (
     LeaseRefused,
     ModelArtsError,
     MustStopFirst,
-    NotebookFailedError,
     NotebookNotFound,
     OutcomeUnknown,
     StartRefusedError,

@@ -1,4 +1,5 @@
-"""Soak: a 30-notebook stack through up, two flips and destroy, with 20% transient faults.
+"""Soak: a 30-notebook stack through up, two flips and destroy, with 20% transient faults,
+lost answers on every mutating route and a list that lags behind creates.
 
 Run on demand (`make soak`, or `pytest -m soak`); several rounds in a row. After
 each step the emulator's inventory must equal the stack's state: nothing
@@ -26,6 +27,14 @@ FAULTS = [
     {"method": "*", "path_regex": "/notebooks/", "status": 502, "error_code": "ModelArts.0010", "probability": 0.03},
     {"method": "GET", "path_regex": "/notebooks/", "status": None, "reset_connection": True, "probability": 0.03},
 ]
+# Answers lost after the request took effect, on every mutating route.
+LOST_ANSWERS = [
+    {"method": method, "path_regex": path, "status": 502, "error_code": "ModelArts.0010", "after_effect": True,
+     "probability": 0.05}
+    for method, path in (("POST", r"/notebooks$"), ("POST", r"/start$"), ("POST", r"/stop$"),
+                         ("PUT", r"/notebooks/[^/]+$"), ("DELETE", r"/notebooks/[^/]+$"), ("PATCH", r"/lease$"))
+] + [{"method": "POST", "path_regex": r"/stop$", "status": None, "reset_connection": True, "after_effect": True,
+      "probability": 0.03}]
 
 
 def inventory_matches_state(project: PulumiProject, emulator: Emulator, status: str) -> None:
@@ -40,8 +49,9 @@ def inventory_matches_state(project: PulumiProject, emulator: Emulator, status: 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_fleet_converges_under_transient_faults(project: PulumiProject, emulator: Emulator, round_: int) -> None:
-    emulator.configure(max_notebooks=FLEET + 10, transition_seconds=1)
-    emulator.session.post(f"{emulator.url}/_emulator/faults", json={"rules": FAULTS, "seed": round_}).raise_for_status()
+    emulator.configure(max_notebooks=FLEET + 10, transition_seconds=1, list_lag_seconds=2)
+    rules = LOST_ANSWERS + FAULTS  # the first matching rule wins: lost answers are tried first
+    emulator.session.post(f"{emulator.url}/_emulator/faults", json={"rules": rules, "seed": round_}).raise_for_status()
     project.env["PULUMI_PARALLEL"] = str(FLEET + 2)
     fleet = {f"nb{i}": notebook_spec(name=f"soak-{i}") for i in range(FLEET)}
 

@@ -108,6 +108,7 @@ class S3Backed:
     s3: S3Server
     prefix: str
     env: dict[str, str]
+    stack: str
 
     def __init__(self, *args: Any, s3: S3Server, prefix: str, **kwargs: Any) -> None:
         self.s3, self.prefix = s3, prefix
@@ -120,7 +121,8 @@ class S3Backed:
     def popen(self, *args: str) -> subprocess.Popen:
         """A CLI command started in the background (for concurrency tests)."""
         self.env = s3_environment(self.s3, self.prefix, self.env)
-        return subprocess.Popen(["pulumi", *args, "--non-interactive"], cwd=self.dir, env=self.env,  # type: ignore[attr-defined]
+        command = ["pulumi", *args, "--stack", self.stack, "--non-interactive"]  # type: ignore[attr-defined]
+        return subprocess.Popen(command, cwd=self.dir, env=self.env,  # type: ignore[attr-defined]
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def lock_keys(self) -> list[str]:

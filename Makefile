@@ -73,3 +73,8 @@ soak: venv pulumi
 
 bench: venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py
+
+# State backend figures: file vs S3-compatible bucket, 4-stack stop via tools/stack_fleet.py vs sequential.
+.PHONY: bench-backends
+bench-backends: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/backends.py

@@ -86,3 +86,8 @@ bench: venv policy-venv pulumi
 # What the policy pack adds to a 30-notebook preview (bench/policy.py).
 bench-policy: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/policy.py
+
+# State backend figures: file vs S3-compatible bucket, 4-stack stop via tools/stack_fleet.py vs sequential.
+.PHONY: bench-backends
+bench-backends: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/backends.py

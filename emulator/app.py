@@ -16,7 +16,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .auth import auth_kind, authenticate
-from . import routes_iam, routes_images, routes_notebooks, routes_storage, routes_support
+from . import routes_iam, routes_images, routes_notebooks, routes_seed, routes_storage, routes_support
 from .context import Emulator, emulator
 from .errors import ApiError, IamError
 from .faults import FaultRule
@@ -182,5 +182,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(routes_storage.blueprint)
     app.register_blueprint(routes_images.blueprint)
     app.register_blueprint(routes_support.blueprint)
+    app.register_blueprint(routes_seed.blueprint)
     app.wsgi_app = _ResetMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

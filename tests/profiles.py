@@ -15,9 +15,11 @@ from tests.helpers import Emulator
 PROFILES = ("lenient", "strict")
 
 
-@pytest.fixture(params=PROFILES)
-def profile(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test that uses the emulator runs under every profile, or under the module's
+    `READINGS` where the readings cannot matter (the state backend, the policy pack)."""
+    if "profile" in metafunc.fixturenames:
+        metafunc.parametrize("profile", getattr(metafunc.module, "READINGS", PROFILES))
 
 
 @pytest.fixture

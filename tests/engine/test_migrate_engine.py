@@ -1,0 +1,66 @@
+"""From Terraform to Pulumi on the real engine: the program `provider.migrate` writes
+for the shared Terraform state adopts the emulator's notebooks of the same ids with
+no stop, start, restart or replacement; at most the provider's description marker
+is written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from provider.migrate import migrate, read_resources, render_program
+from tests.helpers import Emulator, PulumiProject
+
+pytestmark = pytest.mark.engine
+
+# The state backend / policy pack / pipeline scripts are the subject here, not the service's readings.
+READINGS = ("lenient",)
+
+
+STATE = Path(__file__).resolve().parent.parent / "fixtures" / "terraform" / "terraform.tfstate"
+
+
+def seed_from_state(emulator: Emulator, document: dict) -> dict[str, str]:
+    """Put every Terraform notebook into the emulator with its id; returns id -> status."""
+    seeded = {}
+    for resource in document["resources"]:
+        if resource["type"] != "huaweicloud_modelarts_notebook":
+            continue
+        attrs = resource["instances"][0]["attributes"]
+        [volume] = attrs["volume"]
+        body = {
+            "id": attrs["id"], "status": attrs["status"], "name": attrs["name"], "description": attrs["description"],
+            "flavor": attrs["flavor_id"], "image_id": attrs["image_id"],
+            "volume": {"category": volume["type"], "ownership": volume["ownership"], "capacity": volume["size"]},
+        }
+        response = emulator.session.post(f"{emulator.url}/_emulator/seed/notebooks", json=body, timeout=10)
+        assert response.status_code == 200, response.text
+        seeded[attrs["id"]] = attrs["status"]
+    return seeded
+
+
+def test_first_up_adopts_terraform_notebooks_with_only_the_marker_written(
+    tmp_path: Path, pulumi_bin: str, emulator: Emulator
+) -> None:
+    document = json.loads(STATE.read_text())
+    seeded = seed_from_state(emulator, document)
+    assert len(seeded) == 2
+    program = render_program(migrate(read_resources(document)), STATE.name)
+    project = PulumiProject(tmp_path / "migrated", pulumi_bin, emulator, program=program)
+
+    before = len(emulator.requests())
+    project.up()
+    # At most the description marker's update per notebook: no stop, start, create or delete.
+    assert [call for call in emulator.calls(before) if call != "update"] == []
+    updates = [r for r in emulator.requests()[before:] if r["mutating"]]
+    assert all(r["method"] == "PUT" and r["path"].rsplit("/", 1)[-1] in seeded for r in updates)
+    live = {nb["id"]: nb for nb in emulator.notebooks()}
+    assert {nid: nb["status"] for nid, nb in live.items()} == seeded
+    assert sorted(r["id"] for r in project.resources()) == sorted(seeded)
+
+    before = len(emulator.requests())
+    project.up()
+    assert emulator.mutating(before) == []

@@ -222,6 +222,25 @@ def _size_key(flavor: Flavor) -> tuple[int, int, int]:
     return (flavor.vcpus or 0, flavor.memory or 0, _gpu_count(flavor))
 
 
+def _check_flavor_wishes(category: Optional[str], min_vcpus: Optional[int], gpu: GpuWish) -> None:
+    if category is not None and category.upper() not in ("CPU", "GPU"):
+        raise ValueError(f"category must be CPU or GPU, got {category!r}")
+    if min_vcpus is not None and (isinstance(min_vcpus, bool) or not isinstance(min_vcpus, int) or min_vcpus < 1):
+        raise ValueError(f"min_vcpus must be a positive whole number, got {min_vcpus!r}")
+    if gpu is not None and not isinstance(gpu, (bool, int, str)):
+        raise ValueError(f"gpu must be True/False, a GPU count or a GPU type such as 'v100', got {gpu!r}")
+
+
+def _flavors_named(flavors: list[Flavor], name: str) -> list[Flavor]:
+    """The flavor whose id is `name`, else those whose display name is; none fails naming near ids."""
+    named = [f for f in flavors if f.id == name] or [f for f in flavors if _same_text(f.name, name)]
+    if not named:
+        ids = [f.id for f in flavors if f.id]
+        near = _near(name, ids) or ids
+        raise LookupFailedError(f"no flavor is called {name!r}; flavors: {', '.join(near[:_SHOWN])}", near)
+    return named
+
+
 def find_flavor(
     client: ModelArtsClient,
     name: Optional[str] = None,
@@ -253,13 +272,7 @@ def find_flavor(
     Flavors that are not sold out are preferred. Raises LookupFailedError naming
     the candidates when none or several match.
     """
-    if category is not None and category.upper() not in ("CPU", "GPU"):
-        raise ValueError(f"category must be CPU or GPU, got {category!r}")
-    if min_vcpus is not None and (isinstance(min_vcpus, bool) or not isinstance(min_vcpus, int) or min_vcpus < 1):
-        raise ValueError(f"min_vcpus must be a positive whole number, got {min_vcpus!r}")
-    if gpu is not None and not isinstance(gpu, (bool, int, str)):
-        raise ValueError(f"gpu must be True/False, a GPU count or a GPU type such as 'v100', got {gpu!r}")
-
+    _check_flavor_wishes(category, min_vcpus, gpu)
     flavors = client.list_flavors(**({"category": category.upper()} if category else {}))
     wanted = {
         "name": name, "category": category, "min_vcpus": min_vcpus, "gpu": gpu, "arch": arch, "feature": feature,
@@ -267,13 +280,7 @@ def find_flavor(
     criteria = ", ".join(f"{k}={v!r}" for k, v in wanted.items() if v is not None) or "no criteria"
 
     if name is not None:
-        by_id = [f for f in flavors if f.id == name]
-        named = by_id or [f for f in flavors if _same_text(f.name, name)]
-        if not named:
-            ids = [f.id for f in flavors if f.id]
-            near = _near(name, ids) or ids
-            raise LookupFailedError(f"no flavor is called {name!r}; flavors: {', '.join(near[:_SHOWN])}", near)
-        flavors = named
+        flavors = _flavors_named(flavors, name)
 
     matches = [
         f for f in flavors

@@ -4,6 +4,7 @@
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/)
+# make dist  - sdist and wheel of modelarts-notebooks into dist/
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +28,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench venv pulumi emulator-start emulator-stop
+.PHONY: up down test soak bench dist venv pulumi emulator-start emulator-stop
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,3 +74,7 @@ soak: venv pulumi
 
 bench: venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py
+
+dist: venv
+	rm -rf dist
+	$(PY) -m build --outdir dist .

@@ -1,7 +1,7 @@
 """The package's pytest plugin (entry point `pytest11`): an emulator per test session.
 
     def test_my_program(modelarts_emulator, tmp_path):
-        stack = PulumiStack(Path("infra"), tmp_path, config=modelarts_emulator.config)
+        stack = PulumiStack.copy_of(Path("infra"), tmp_path, config=modelarts_emulator.config)
         ...
 
 `modelarts_emulator` is a `emulator.testing.RunningEmulator`: `.url`, `.config`

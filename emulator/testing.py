@@ -4,7 +4,7 @@ program directory against the emulator, on a throwaway local state backend.
     from emulator.testing import PulumiStack
 
     def test_preview(modelarts_emulator, tmp_path):
-        stack = PulumiStack(Path("infra"), tmp_path, config=modelarts_emulator.config)
+        stack = PulumiStack.copy_of(Path("infra"), tmp_path, config=modelarts_emulator.config)
         created = stack.preview_creates()
         assert [r["inputs"]["name"] for r in created] == ["team-notebook"]
 
@@ -16,15 +16,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from .control import SECRET_KEYS, EmulatorControl, stack_config
 from .process import EmulatorProcess
 
 NOTEBOOK_TYPE_SUFFIX = "modelarts:Notebook"
+# Left behind when a program directory is copied: its venv, caches and stack files.
+_NOT_COPIED = shutil.ignore_patterns("venv", ".venv", ".git", "__pycache__", ".pytest_cache", "Pulumi.*.yaml")
+_VIRTUALENV = re.compile(r"^(\s*virtualenv:\s*)(\S+)\s*$", re.MULTILINE)
+
+
+def copy_project(project_dir: Path, dest: Path) -> Path:
+    """Copy a Pulumi project to `dest` so a test never writes stack files into it;
+    a relative `virtualenv` option is made absolute, so the copy runs with the project's venv."""
+    source = Path(project_dir).resolve()
+    shutil.copytree(source, dest, ignore=_NOT_COPIED)
+    manifest = dest / "Pulumi.yaml"
+
+    def absolute(match: re.Match[str]) -> str:
+        venv = Path(match.group(2).strip("\"'"))
+        return f"{match.group(1)}{venv if venv.is_absolute() else source / venv}"
+
+    manifest.write_text(_VIRTUALENV.sub(absolute, manifest.read_text()))
+    return dest
 
 
 class RunningEmulator(EmulatorControl):
@@ -65,6 +85,9 @@ class PulumiResult:
 class PulumiStack:
     """One stack of the Pulumi project in `project_dir`, its state kept under `work_dir`.
 
+    The stack's configuration file is written into `project_dir`; `copy_of` runs
+    a copy instead, for a project directory a test must not change.
+
     The CLI runs with a private PULUMI_HOME, a file backend, a fixed passphrase
     and no update checks, so nothing outside `work_dir` is read or written.
     `config` is set on the stack (keys in `SECRET_KEYS` as secrets).
@@ -91,6 +114,11 @@ class PulumiStack:
         self.pulumi("stack", "init", stack)
         for key, value in config.items():
             self.config(key, value, secret=key in SECRET_KEYS)
+
+    @classmethod
+    def copy_of(cls, project_dir: Path, work_dir: Path, **kwargs: Any) -> "PulumiStack":
+        """A stack of a copy of `project_dir` made under `work_dir` (the original is left untouched)."""
+        return cls(copy_project(project_dir, Path(work_dir) / "project"), work_dir, **kwargs)
 
     def pulumi(self, *args: str, check: bool = True, timeout: float = 300) -> PulumiResult:
         """Run `pulumi <args> --non-interactive`; a failure raises with the CLI's output."""

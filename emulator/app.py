@@ -170,7 +170,7 @@ class _ResetMiddleware:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     """Build one emulator. `clock` (seconds since the epoch) lets tests move
     time by hand instead of sleeping."""
-    from . import routes_iam, routes_modelarts, routes_support
+    from . import routes_iam, routes_inventory, routes_modelarts, routes_support
 
     app = Flask("emulator", static_folder=None)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -209,5 +209,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(routes_iam.blueprint)
     app.register_blueprint(routes_modelarts.blueprint)
     app.register_blueprint(routes_support.blueprint)
+    app.register_blueprint(routes_inventory.blueprint)
     app.wsgi_app = _ResetMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -92,3 +92,13 @@ class EmulatorControl:
         if fail_reason:
             body["fail_reason"] = fail_reason
         self._post(f"notebooks/{notebook_id}/status", body)
+
+    def save_inventory(self) -> dict:
+        """Every notebook with its id and times, as `load_inventory` takes it back."""
+        return self._get("inventory")
+
+    def load_inventory(self, inventory: dict) -> list[str]:
+        """Replace the notebooks by a saved inventory; returns the loaded ids."""
+        response = self.session.put(f"{self.url}/_emulator/inventory", json=inventory, timeout=10)
+        response.raise_for_status()
+        return response.json()["loaded"]

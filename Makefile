@@ -4,6 +4,7 @@
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
+# make dist  - sdist and wheel of modelarts-notebooks into dist/
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +28,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench venv pulumi emulator-start emulator-stop policy-venv bench-policy
+.PHONY: up down test soak bench dist venv pulumi emulator-start emulator-stop policy-venv bench-policy
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,13 +82,4 @@ soak: venv pulumi
 
 bench: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py
-	@$(MAKE) --no-print-directory bench-policy
-
-# What the policy pack adds to a 30-notebook preview (bench/policy.py).
-bench-policy: venv policy-venv pulumi
-	@$(WITH_PULUMI) $(PY) bench/policy.py
-
-# State backend figures: file vs S3-compatible bucket, 4-stack stop via tools/stack_fleet.py vs sequential.
-.PHONY: bench-backends
-bench-backends: venv pulumi
-	@$(WITH_PULUMI) $(PY) bench/backends.py
+.PHONY: up down test soak bench dist venv pulumi emulator-start emulator-stop policy-venv bench-policy

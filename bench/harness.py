@@ -1,7 +1,7 @@
 """Stacks, timed engine runs and the measurements the benchmark reports.
 
-Everything here drives the real `pulumi` CLI through `tests.helpers.PulumiProject`
-(the same throwaway file-backend projects the engine tests use) against the
+Everything here drives the real `pulumi` CLI through `emulator.testing.PulumiStack`
+(the same throwaway file-backend stacks the engine tests use) against the
 local emulator, so a figure measured here is what a pipeline would see, minus
 the network. The emulator is the only clock that knows when a notebook really
 changed status, so detection latency and API-call counts are derived from its
@@ -31,7 +31,22 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.helpers import Emulator, PulumiProject, Result, notebook_spec, pulumi_bin_dir  # noqa: E402
+from emulator.control import stack_config  # noqa: E402
+from emulator.testing import PulumiResult as Result  # noqa: E402
+from emulator.testing import PulumiStack  # noqa: E402
+from emulator.testing import RunningEmulator as Emulator  # noqa: E402
+
+# The fleet the benchmark declares: one Notebook per entry of the `notebooks` config.
+FLEET_PROGRAM = '''
+import pulumi
+from provider import Notebook
+
+for key, kwargs in pulumi.Config().require_object("notebooks").items():
+    notebook = Notebook(key, **kwargs)
+    pulumi.export(key, {"notebook_id": notebook.notebook_id, "status": notebook.status})
+'''
+CPU_FLAVOR = "modelarts.vm.cpu.2u"
+IMAGE_ID = "e1a07296-22a8-4f05-8bc8-e936c8e54090"
 
 # A stack of N dynamic resources whose provider answers at once and never calls
 # anything: what the engine, the language host and the dynamic-provider process
@@ -71,7 +86,8 @@ SAMPLE_SECONDS = 0.1
 
 def pulumi_bin() -> str:
     """The CLI directory the tests use (the project's set-up script; cached after the first build)."""
-    return pulumi_bin_dir()
+    result = subprocess.run([str(ROOT / "tools" / "ensure-pulumi.sh")], capture_output=True, text=True, check=True)
+    return result.stdout.strip().splitlines()[-1]
 
 
 # ---- machine facts ---------------------------------------------------------------------------
@@ -232,12 +248,25 @@ class Op:
         return mutating, len(self.requests) - mutating
 
 
-class BenchProject(PulumiProject):
-    """A `PulumiProject` whose commands can also be timed and watched while they run."""
+class BenchProject(PulumiStack):
+    """A stack of this checkout's code whose commands can also be timed and watched while they run."""
+
+    def __init__(self, workdir: Path, bin_dir: str, emulator: Emulator, *, program: str = FLEET_PROGRAM) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "Pulumi.yaml").write_text(
+            "name: nbbench\nruntime:\n  name: python\n  options:\n    toolchain: pip\n"
+            f"    virtualenv: {Path(sys.executable).parent.parent}\n"
+        )
+        (workdir / "__main__.py").write_text(program)
+        super().__init__(workdir, workdir, config=stack_config(emulator.url), stack="bench",
+                         env={"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONPATH": str(ROOT)})
+
+    def declare(self, **notebooks: dict) -> None:
+        self.config("notebooks", json.dumps(notebooks))
 
     def timed(self, name: str, args: Sequence[str], *, extra_env: Optional[Mapping[str, str]] = None,
               timeout: float = 600.0, emulator_log: Optional["EmulatorLog"] = None) -> Op:
-        """Run `pulumi <args> --non-interactive` exactly like `PulumiProject.pulumi`, timing the CLI's wall.
+        """Run `pulumi <args> --non-interactive` exactly like `PulumiStack.pulumi`, timing the CLI's wall.
 
         The command runs in its own session so a stuck one can be ended as a
         group; its provider process outlives the CLI when the CLI is killed,
@@ -334,7 +363,9 @@ class SizeRun:
 
 
 def notebook_fleet(n: int, running: bool, prefix: str = "bench") -> dict[str, dict[str, Any]]:
-    return {f"nb{i:03d}": notebook_spec(name=f"{prefix}-{i:03d}", running=running) for i in range(n)}
+    return {f"nb{i:03d}": {
+        "name": f"{prefix}-{i:03d}", "flavor": CPU_FLAVOR, "image_id": IMAGE_ID, "running": running,
+        "volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 5}} for i in range(n)}
 
 
 # The kind of notebook transition each measured command makes (the provider learns durations per kind).

@@ -1,7 +1,7 @@
 """The Flask application: request gate (faults, auth, project), logging, errors.
 
-The routes themselves live in `routes_iam`, `routes_modelarts` and
-`routes_support`; this module wires them and owns everything that happens
+The routes live in `routes_iam`, `routes_notebooks`, `routes_storage`, `routes_images`,
+`routes_support`, `routes_seed` and `routes_inventory`; this module wires them and owns everything that happens
 around every request.
 """
 
@@ -16,7 +16,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .auth import auth_kind, authenticate
-from . import routes_iam, routes_images, routes_notebooks, routes_seed, routes_storage, routes_support
+from . import routes_iam, routes_images, routes_inventory, routes_notebooks, routes_seed, routes_storage, routes_support
 from .context import Emulator, emulator
 from .errors import ApiError, IamError
 from .faults import FaultRule
@@ -183,5 +183,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.register_blueprint(routes_images.blueprint)
     app.register_blueprint(routes_support.blueprint)
     app.register_blueprint(routes_seed.blueprint)
+    app.register_blueprint(routes_inventory.blueprint)
     app.wsgi_app = _ResetMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app

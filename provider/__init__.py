@@ -1,5 +1,8 @@
 """Pulumi dynamic provider for Open Telekom Cloud ModelArts notebook instances."""
 
+# The one place the release number is written: the package metadata reads it.
+__version__ = "0.1.0"
+
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -13,6 +16,7 @@ from .errors import (
 from .notebook import Notebook, NotebookArgs, NotebookProvider
 
 __all__ = [
+    "__version__",
     "ApiError",
     "AuthenticationError",
     "ConfigurationError",

@@ -9,7 +9,8 @@ ones and the API reference's examples disagree on which fields appear.
 from __future__ import annotations
 
 import ipaddress
-from enum import StrEnum
+import sys
+from enum import Enum  # noqa: F401 - the 3.10 fallback below
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -17,6 +18,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from .schema import NAME_PATTERN, NAME_RULE
 
 # ---- enums, spelled as the reference spells them ----------------------------
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # Python 3.10: the same behaviour, a str whose str() and format() are its value.
+    class StrEnum(str, Enum):
+        def __str__(self) -> str:
+            return str(self.value)
+
+        def __format__(self, spec: str) -> str:
+            return format(str(self.value), spec)
 
 
 class NotebookStatus(StrEnum):

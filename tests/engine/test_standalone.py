@@ -1,0 +1,60 @@
+"""A team's own repository (examples/standalone/): the built wheel installed into the
+project's own venv, no PYTHONPATH, the program and its own offline tests run by the
+real engine. The dynamic-provider process can only find `provider.notebook` in the
+installed package."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from emulator.testing import PulumiStack
+from tests.helpers import ROOT, Emulator
+from tests.packaging.wheel import built_wheel, fresh_venv, run_in
+
+pytestmark = pytest.mark.engine
+
+STANDALONE = ROOT / "examples" / "standalone"
+CHECKOUT_REQUIREMENT = "../..[emulator]"
+
+
+def install_standalone(dest: Path) -> Path:
+    """Copy the project, point its requirement at the built wheel, make its venv; returns its python."""
+    shutil.copytree(STANDALONE, dest, ignore=shutil.ignore_patterns("venv", "__pycache__", "Pulumi.*.yaml"))
+    requirements = dest / "requirements.txt"
+    text = requirements.read_text()
+    assert CHECKOUT_REQUIREMENT in text.splitlines(), "the example names the package by relative path"
+    requirements.write_text(text.replace(CHECKOUT_REQUIREMENT, f"{built_wheel()}[emulator]"))
+    return fresh_venv(dest / "venv", "-r", str(requirements))
+
+
+def test_standalone_project_lifecycle_and_its_own_tests(tmp_path: Path, pulumi_bin: str, emulator: Emulator,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    project = tmp_path / "standalone"
+    vpython = install_standalone(project)
+    where = run_in(vpython, "-c", "import provider.notebook as m; print(m.__file__)", cwd=tmp_path).strip()
+    assert Path(where).is_relative_to(project / "venv"), where
+
+    path = f"{pulumi_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+    stack = PulumiStack(project, tmp_path / "work", config=emulator.config, env={"PATH": path})
+    assert "PYTHONPATH" not in stack.env
+    assert sorted(n["inputs"]["name"] for n in stack.preview_creates()) == ["ds-ada", "ds-grace"]
+    stack.up()
+    assert sorted((n["name"], n["status"]) for n in emulator.notebooks()) == [("ds-ada", "RUNNING"),
+                                                                             ("ds-grace", "RUNNING")]
+    stack.config("running", "false")
+    stack.up()
+    assert {n["status"] for n in emulator.notebooks()} == {"STOPPED"}
+    stack.refresh()
+    assert {step["op"] for step in stack.preview_steps()} == {"same"}
+    stack.destroy()
+    assert emulator.notebooks() == []
+
+    # The project's own offline tests, through the plugin the package installs.
+    monkeypatch.setenv("PATH", path)
+    report = run_in(vpython, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+    assert "2 passed" in report, report

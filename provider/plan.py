@@ -25,7 +25,7 @@ from .state import (
 S = NotebookStatus
 
 # Inputs that cannot change on an existing notebook (the update API lacks them).
-REPLACE_FIELDS = ("feature", "workspace_id", "pool_id")
+REPLACE_FIELDS = ("feature", "workspace_id", "pool_id", "project_id", "region")
 # Update fields the service accepts only while STOPPED (the safe reading of the API reference).
 NEEDS_STOPPED = ("flavor", "image_id", "hooks")
 # Updatable fields compared as plain values.

@@ -86,9 +86,8 @@ class NotebookLifecycle:
         if news.get("image_id") is not None and news.get("image_name") is not None:
             failures.append(CheckFailure("image_name", "give image_id or image_name (with image_tag), not both"))
         resolved: dict[str, Any] = {}
-        if validated is not None and self._settings is not None:
-            failures.extend(CheckFailure(key, reason) for key, reason in placement_problems(
-                self._settings, *(_known(getattr(validated, k)) for k in ("project_id", "region"))))
+        if validated is not None:
+            failures.extend(self._placement_failures(validated))
         placed = validated is not None and UNKNOWN not in (validated.project_id, validated.region)
         if validated is not None and not failures and placed:
             where = self._place(validated.model_dump())
@@ -106,6 +105,12 @@ class NotebookLifecycle:
         if validated is not None and not failures:
             failures.extend(_restart_refused(olds, inputs, validated))
         return CheckResult(inputs, failures)
+
+    def _placement_failures(self, inputs: NotebookInputs) -> list[CheckFailure]:
+        """A project id or region the notebook cannot be placed in (not judged while unknown)."""
+        assert self._settings is not None  # a configuration error returned before
+        problems = placement_problems(self._settings, inputs.project_id, inputs.region)
+        return [CheckFailure(key, reason) for key, reason in problems]
 
     # ---- diff ----------------------------------------------------------------
 
@@ -170,10 +175,6 @@ class NotebookLifecycle:
 def _make_client(settings: ProviderSettings) -> ModelArtsClient:
     return settings.make_client(on_retry=pulumi.log.debug)
 
-
-def _known(value: Any) -> Any:
-    """None for a value not known yet at preview (judged once it is)."""
-    return None if value == UNKNOWN else value
 
 
 def _restart_refused(olds: Mapping[str, Any], news: Mapping[str, Any], inputs: NotebookInputs) -> list[CheckFailure]:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from .client import ModelArtsClient
 from .config import PROJECT_ID_PATTERN, REGION_PATTERN, ProviderSettings
+from .schema import UNKNOWN
 
 # The regions of the OTC public cloud; the stack's own region is accepted as well.
 KNOWN_REGIONS = ("eu-de", "eu-nl", "eu-ch2")
@@ -34,12 +35,13 @@ class Placement:
 
 
 def placement_problems(settings: ProviderSettings, project_id: Any, region: Any) -> list[tuple[str, str]]:
-    """(field, reason) for a project id or region a notebook cannot be placed in."""
+    """(field, reason) for a project id or region a notebook cannot be placed in; a value
+    not known yet (preview) is judged once it is."""
     problems: list[tuple[str, str]] = []
-    if project_id is not None and not PROJECT_ID_PATTERN.match(str(project_id)):
+    if project_id not in (None, UNKNOWN) and not PROJECT_ID_PATTERN.match(str(project_id)):
         problems.append(("project_id", f"must be the project's 32-character id (IAM console, My Credentials), "
                                        f"got {project_id!r}"))
-    if region is None or region == settings.region:
+    if region in (None, UNKNOWN) or region == settings.region:
         return problems
     known = sorted({*KNOWN_REGIONS, *([settings.region] if settings.region else [])})
     if not REGION_PATTERN.match(str(region)) or region not in known:

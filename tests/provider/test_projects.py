@@ -10,6 +10,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from provider.notebook import NotebookProvider
+from provider.schema import UNKNOWN
 from tests.helpers import DOMAIN, PASSWORD, PROJECT_ID, USERNAME, Emulator, notebook_spec, running_emulator
 from tests.provider.test_provider_methods import make_provider
 
@@ -80,3 +81,10 @@ def test_a_notebook_lives_its_life_in_its_own_project(emulator: Emulator) -> Non
     provider.delete(created.id, created.outs)
     assert emulator.notebooks() == []
     assert _places(emulator) == {(OTHER, OTHER)}
+
+
+def test_a_place_unknown_at_preview_is_not_judged_nor_looked_up(emulator: Emulator) -> None:
+    provider = make_provider(emulator)
+    assert provider.check({}, props(project_id=UNKNOWN, region="eu-nl")).failures == []
+    assert provider.check({}, props(project_id=OTHER, region=UNKNOWN)).failures == []
+    assert emulator.requests() == []

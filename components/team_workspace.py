@@ -97,6 +97,8 @@ class TeamWorkspaceArgs:
             derived name.
         running: desired run state of every notebook (a bool or an Output of one).
         name_prefix: first part of each notebook's API name (default: the resource name).
+        project_id, region: the project and region of every notebook (default: the stack's
+            modelarts:projectId / modelarts:region); `notebook` or `overrides` may set them too.
     """
 
     members: Sequence[str]
@@ -104,6 +106,8 @@ class TeamWorkspaceArgs:
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     running: pulumi.Input[bool] = True
     name_prefix: Optional[str] = None
+    project_id: Optional[pulumi.Input[str]] = None
+    region: Optional[pulumi.Input[str]] = None
 
 
 class TeamWorkspace(pulumi.ComponentResource):
@@ -129,16 +133,20 @@ class TeamWorkspace(pulumi.ComponentResource):
         overrides: Optional[Mapping[str, Mapping[str, Any]]] = None,
         running: pulumi.Input[bool] = True,
         name_prefix: Optional[str] = None,
+        project_id: Optional[pulumi.Input[str]] = None,
+        region: Optional[pulumi.Input[str]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         if args is not None:
-            if members is not None or notebook is not None or overrides is not None or name_prefix is not None:
+            given = (members, notebook, overrides, name_prefix, project_id, region)
+            if any(value is not None for value in given):
                 raise TeamWorkspaceError("pass either a TeamWorkspaceArgs object or keyword arguments, not both")
         else:
             if members is None or notebook is None:
                 raise TeamWorkspaceError("a TeamWorkspace needs members=[...] and notebook={...shared Notebook inputs...}")
             args = TeamWorkspaceArgs(
-                members=members, notebook=notebook, overrides=overrides or {}, running=running, name_prefix=name_prefix
+                members=members, notebook=notebook, overrides=overrides or {}, running=running, name_prefix=name_prefix,
+                project_id=project_id, region=region,
             )
         specs = plan_members(resource_name, args)
 
@@ -199,6 +207,8 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
         raise TeamWorkspaceError(
             f"TeamWorkspace {resource_name!r}: notebook must be a mapping of Notebook inputs, got {shared!r}"
         )
+    placement = {k: v for k, v in (("project_id", args.project_id), ("region", args.region)) if v is not None}
+    shared = {**placement, **shared}  # the notebook mapping's own values win
     for key, why in (("name", "names are derived per member (set name_prefix, or a name in overrides)"),
                      ("running", "use the workspace's running= switch, or running in overrides"),
                      ("opts", "pass opts to the TeamWorkspace itself")):

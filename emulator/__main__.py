@@ -35,6 +35,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--secret-key", default=defaults.secret_key)
     p.add_argument("--project-id", default=defaults.project_id)
     p.add_argument("--project-name", default=defaults.project_name)
+    p.add_argument("--extra-project", action="append", default=[], metavar="ID:NAME",
+                   help="one more project of the account, with its own notebooks and quota (repeatable)")
     p.add_argument("--username", default=defaults.username)
     p.add_argument("--password", default=defaults.password)
     p.add_argument("--domain", default=defaults.domain)
@@ -65,6 +67,17 @@ def _add_reading_args(p: argparse.ArgumentParser) -> None:
 def reading_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The single reading switches given on the command line."""
     return {key: getattr(args, key) for key in READINGS if getattr(args, key) is not None}
+
+
+def parse_projects(given: Sequence[str]) -> dict[str, str]:
+    """`ID:NAME` pairs to a mapping; a pair without both parts is refused."""
+    projects: dict[str, str] = {}
+    for item in given:
+        project_id, _, name = item.partition(":")
+        if not project_id or not name:
+            raise ValueError(f"--extra-project takes ID:NAME, got {item!r}")
+        projects[project_id] = name
+    return projects
 
 
 def write_port_file(path: str, port: int) -> None:
@@ -102,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret_key=args.secret_key,
             project_id=args.project_id,
             project_name=args.project_name,
+            extra_projects=parse_projects(args.extra_project),
             username=args.username,
             password=args.password,
             domain=args.domain,

@@ -70,10 +70,12 @@ def _gate() -> Response | None:
         )
         settings = ctx.settings
     url_project = path.split("/")[2] if path.count("/") >= 2 else ""
+    g.caller_project = caller.project_id
     if caller.project_id is not None and caller.project_id != url_project:
         raise ApiError("ModelArts.0210")
-    if url_project != settings.project_id:
+    if url_project not in settings.projects:
         raise ApiError("ModelArts.6650")
+    g.project_id = url_project
     return None
 
 
@@ -108,6 +110,7 @@ def _log(response: Response) -> Response:
                 query=parse_query(request.query_string.decode("latin-1")),
                 status=getattr(g, "log_status", response.status_code),
                 auth=getattr(g, "auth", "none"),
+                credential_project=getattr(g, "caller_project", None),
             )
     return response
 

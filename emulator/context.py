@@ -10,7 +10,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
 
 from .auth import TokenStore
 from .catalog import Catalog
@@ -30,11 +30,35 @@ class Emulator:
         # notebooks, the tokens, the request log and the faults.
         self.lock = threading.RLock()
         self.catalog = Catalog()
-        self.notebooks = NotebookStore(settings, self.catalog)
-        self.mounts = MountStore(self.notebooks)
+        # Each project of the account has its own notebooks (and so its own quota).
+        self._projects: dict[str, tuple[NotebookStore, MountStore]] = {}
         self.tokens = TokenStore()
         self.log = RequestLog()
         self.faults = FaultInjector()
+
+    def project(self) -> str:
+        """The project of the API request being served; the main project otherwise."""
+        if has_request_context() and getattr(g, "project_id", None):
+            return str(g.project_id)
+        return self.settings.project_id
+
+    def _held(self, project_id: str) -> tuple[NotebookStore, MountStore]:
+        if project_id not in self._projects:
+            store = NotebookStore(self.settings, self.catalog)
+            self._projects[project_id] = (store, MountStore(store))
+        return self._projects[project_id]
+
+    @property
+    def notebooks(self) -> NotebookStore:
+        return self._held(self.project())[0]
+
+    @property
+    def mounts(self) -> MountStore:
+        return self._held(self.project())[1]
+
+    def stores(self) -> list[tuple[str, NotebookStore]]:
+        """(project id, its notebooks) for every project that has had any."""
+        return [(project, held[0]) for project, held in self._projects.items()]
 
     def now(self) -> float:
         return self.clock()
@@ -45,7 +69,7 @@ class Emulator:
     def reset(self) -> None:
         """Back to a fresh start; settings changed at run time are kept."""
         with self.lock:
-            self.notebooks.clear()
+            self._projects.clear()
             self.catalog.reset()
             self.tokens.clear()
             self.log.clear()

@@ -1,7 +1,8 @@
 """The request log tests read to see what a client actually sent.
 
-Only the method, path, query, status and the auth scheme tried are kept:
-no headers and no bodies, so no token, signature or password can leak.
+Only the method, path, query, status, the auth scheme tried and the project
+the credentials named (a token's scope, or AK/SK's X-Project-Id) are kept: no
+headers and no bodies, so no token, signature or password can leak.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class RequestLog:
         self.entries: list[Json] = []
         self._seq = 0
 
-    def add(self, *, time_ms: int, method: str, path: str, query: dict[str, list[str]], status: int, auth: str) -> None:
+    def add(self, *, time_ms: int, method: str, path: str, query: dict[str, list[str]], status: int, auth: str,
+            credential_project: str | None = None) -> None:
         self._seq += 1
         self.entries.append(
             {
@@ -45,6 +47,7 @@ class RequestLog:
                 "query": safe_query(query),
                 "status": status,
                 "auth": auth,
+                "credential_project": credential_project,
                 "mutating": method in MUTATING_METHODS and path.startswith("/v1/"),
             }
         )

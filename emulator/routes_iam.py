@@ -43,11 +43,12 @@ def _scope_project(scope: Any, settings: Settings) -> str | None:
         raise IamError(400, "Invalid input for field 'auth.scope': expected 'project' or 'domain'.")
     project = _object(scope["project"], "auth.scope.project")
     if "id" in project:
-        if project["id"] == settings.project_id:
-            return settings.project_id
+        if project["id"] in settings.projects:
+            return str(project["id"])
     elif "name" in project:
-        if project["name"] == settings.project_name:
-            return settings.project_id
+        found = settings.project_named(str(project["name"]))
+        if found is not None:
+            return found
     else:
         raise IamError(400, "Invalid input for field 'auth.scope.project': expected 'id' or 'name'.")
     # Keystone answers a scope the user cannot use with 401, not 404.
@@ -93,7 +94,7 @@ def issue_token() -> Response:
                  "password_expires_at": ""},
     }
     if project_id is not None:
-        token_body["project"] = {"id": settings.project_id, "name": settings.project_name, "domain": domain_view}
+        token_body["project"] = {"id": project_id, "name": settings.projects[project_id], "domain": domain_view}
     else:
         token_body["domain"] = domain_view
     response = jsonify({"token": token_body})
@@ -135,16 +136,18 @@ def _projects() -> Response:
     base = request.host_url.rstrip("/")
     projects = []
     name = request.args.get("name")
-    if name is None or name == settings.project_name:
+    for project_id, project_name in settings.projects.items():
+        if name is not None and name != project_name:
+            continue
         projects.append(
             {
                 "domain_id": settings.domain_id,
                 "is_domain": False,
                 "parent_id": settings.domain_id,
-                "name": settings.project_name,
+                "name": project_name,
                 "description": "",
-                "links": {"next": None, "previous": None, "self": f"{base}/v3/projects/{settings.project_id}"},
-                "id": settings.project_id,
+                "links": {"next": None, "previous": None, "self": f"{base}/v3/projects/{project_id}"},
+                "id": project_id,
                 "enabled": True,
             }
         )

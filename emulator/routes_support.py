@@ -92,7 +92,8 @@ def reset() -> Response:
 def inventory() -> Response:
     ctx = emulator()
     with locked():
-        return jsonify({"notebooks": [_raw(nb) for nb in ctx.notebooks.notebooks.values()]})
+        return jsonify({"notebooks": [{**_raw(nb), "project_id": project}
+                                      for project, store in ctx.stores() for nb in store.notebooks.values()]})
 
 
 @blueprint.post("/notebooks/<notebook_id>/status")
@@ -148,6 +149,10 @@ def _coerce(key: str, value: Any) -> Any:
         if value not in PROFILES:
             raise SupportError(400, f"profile must be one of {', '.join(PROFILES)}")
         return value
+    if kind is dict:
+        if not isinstance(value, dict):
+            raise SupportError(400, f"{key} must be an object")
+        return dict(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SupportError(400, f"{key} must be a number")
     return kind(value)

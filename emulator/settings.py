@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Protocol
 
 NOT_FOUND_STYLES = ("6309", "404")
@@ -27,6 +27,7 @@ RUNTIME_SETTINGS: dict[str, Callable[[Any], Any]] = {
     "max_page_size": int,
     "delete_running": bool,
     "lease_off_accepted": bool,
+    "extra_projects": dict,
 }
 
 # The readings where the API reference and live-proven clients disagree or the
@@ -90,6 +91,8 @@ class Settings:
     max_page_size: int = 0
     delete_running: bool = True
     lease_off_accepted: bool = True
+    # Further projects (id -> name) of the same account, each with its own notebooks and quota.
+    extra_projects: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """A non-lenient `profile` given here sets every reading still at its
@@ -141,6 +144,16 @@ class Settings:
             raise ValueError("list_lag_seconds must be >= 0")
         if self.max_page_size < 0:
             raise ValueError("max_page_size must be >= 0 (0: no cap)")
+        if not all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in self.extra_projects.items()):
+            raise ValueError("extra_projects maps project ids to project names (non-empty strings)")
+
+    @property
+    def projects(self) -> dict[str, str]:
+        """Every project this account holds, id -> name; the main one first."""
+        return {self.project_id: self.project_name, **self.extra_projects}
+
+    def project_named(self, name: str) -> str | None:
+        return next((pid for pid, pname in self.projects.items() if pname == name), None)
 
     @property
     def domain_id(self) -> str:

@@ -1,7 +1,8 @@
 """Read-only checks of the flavor and image a notebook declares, at preview.
 
-Every lookup is cached for the provider process: a stack of 30 notebooks that
-share a flavor asks the service once.
+Every lookup is made in the notebook's own project and region, and cached for
+the provider process: a stack of 30 notebooks that share a flavor asks the
+service once per project.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from .errors import ImageNotFound, ModelArtsError
 from .inputs import UNKNOWN, NotebookInputs
 from .lookups import find_image
 from .models import Flavor, ImageInfo
+from .placement import Placement
 
 
 class Catalogue:
-    """Flavors and images of the project, looked up once per provider process."""
+    """Flavors and images of each project, looked up once per provider process."""
 
-    def __init__(self, client: Callable[[], ModelArtsClient]) -> None:
+    def __init__(self, client: Callable[[Placement], ModelArtsClient]) -> None:
         self._client = client
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
+    def _cached(self, where: Placement, key: str, load: Callable[[], Any]) -> Any:
+        key = f"{where.key}:{key}"
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
@@ -35,20 +38,24 @@ class Catalogue:
             self._cache[key] = value
         return value
 
-    def resolve_image(self, name: str, tag: Optional[str]) -> tuple[Optional[str], Optional[CheckFailure]]:
+    def resolve_image(
+        self, where: Placement, name: str, tag: Optional[str]
+    ) -> tuple[Optional[str], Optional[CheckFailure]]:
         """`image_name` (and `image_tag`) to an image id; ambiguity lists the candidates."""
         try:
-            image = self._cached(f"image-name:{name}:{tag}", lambda: find_image(self._client(), name, tag=tag))
+            image = self._cached(where, f"image-name:{name}:{tag}",
+                                 lambda: find_image(self._client(where), name, tag=tag))
         except ModelArtsError as error:
             return None, CheckFailure("image_name", str(error))
         return str(image.id), None
 
-    def check(self, inputs: NotebookInputs) -> list[CheckFailure]:
+    def check(self, where: Placement, inputs: NotebookInputs) -> list[CheckFailure]:
         """The flavor and image must exist, and the image must run on the flavor's category."""
         try:
-            flavor = self._flavor(inputs) if inputs.flavor != UNKNOWN else None
-            failures = [] if flavor is not None or inputs.flavor == UNKNOWN else [self._unknown_flavor(inputs.flavor)]
-            image = self._image(inputs)
+            flavor = self._flavor(where, inputs) if inputs.flavor != UNKNOWN else None
+            failures = [] if flavor is not None or inputs.flavor == UNKNOWN else [
+                self._unknown_flavor(where, inputs.flavor)]
+            image = self._image(where, inputs)
         except ModelArtsError as error:
             return [CheckFailure("", f"could not check flavor and image against the service: {error}")]
         if image is None and inputs.image_id not in (None, UNKNOWN):
@@ -59,24 +66,25 @@ class Catalogue:
             failures.extend(_category_mismatch(flavor, image))
         return failures
 
-    def _flavors(self) -> dict[str, Flavor]:
-        return self._cached("flavors", lambda: {f.id: f for f in self._client().list_flavors() if f.id})
+    def _flavors(self, where: Placement) -> dict[str, Flavor]:
+        return self._cached(where, "flavors", lambda: {f.id: f for f in self._client(where).list_flavors() if f.id})
 
-    def _flavor(self, inputs: NotebookInputs) -> Optional[Flavor]:
-        flavors = self._flavors()
+    def _flavor(self, where: Placement, inputs: NotebookInputs) -> Optional[Flavor]:
+        flavors = self._flavors(where)
         if not flavors:
             return Flavor(id=inputs.flavor)  # an empty catalogue judges nothing
         return flavors.get(inputs.flavor)
 
-    def _unknown_flavor(self, flavor: str) -> CheckFailure:
-        return CheckFailure("flavor", f"unknown flavor {flavor!r}; available: {', '.join(sorted(self._flavors()))}")
+    def _unknown_flavor(self, where: Placement, flavor: str) -> CheckFailure:
+        available = ", ".join(sorted(self._flavors(where)))
+        return CheckFailure("flavor", f"unknown flavor {flavor!r}; available: {available}")
 
-    def _image(self, inputs: NotebookInputs) -> Optional[ImageInfo]:
+    def _image(self, where: Placement, inputs: NotebookInputs) -> Optional[ImageInfo]:
         if inputs.image_id is None or inputs.image_id == UNKNOWN:
             return None
         image_id = str(inputs.image_id)
         try:
-            return self._cached(f"image:{image_id}", lambda: self._client().get_image(image_id))
+            return self._cached(where, f"image:{image_id}", lambda: self._client(where).get_image(image_id))
         except ImageNotFound:
             return None
 

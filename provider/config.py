@@ -8,7 +8,7 @@ configuration in one round instead of one error per `pulumi preview`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
@@ -38,6 +38,11 @@ SECRET_KEYS = frozenset({"secretKey", "password"})
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 # Project ids are 32 characters (hex on OTC); anything else is usually a project name.
 PROJECT_ID_PATTERN = re.compile(r"^[0-9A-Za-z]{32}$")
+# `modelarts:endpoint` and `modelarts:authUrl` may hold this, replaced by each notebook's region.
+REGION_PLACEHOLDER = "{region}"
+# The documented endpoint form {service}.{region_id}.{external_domain}, on the OTC public cloud.
+ENDPOINT_TEMPLATE = "https://modelarts.{region}.otc.t-systems.com"
+AUTH_URL_TEMPLATE = "https://iam.{region}.otc.t-systems.com/v3"
 AKSK_KEYS = ("accessKey", "secretKey")
 PASSWORD_KEYS = ("username", "password", "domainName")
 
@@ -53,6 +58,10 @@ class ProviderSettings:
     username: Optional[str] = None
     password: Optional[SecretStr] = None
     domain_name: Optional[str] = None
+    region: Optional[str] = None
+    # The endpoints with REGION_PLACEHOLDER left in (without it, one address serves every region).
+    endpoint_template: Optional[str] = None
+    auth_url_template: Optional[str] = None
 
     @property
     def uses_aksk(self) -> bool:
@@ -84,6 +93,21 @@ class ProviderSettings:
             if not project_id:
                 raise ConfigurationError("could not learn the project id from the IAM token; set modelarts:projectId")
         return ModelArtsClient(self.endpoint, project_id, auth, **options)
+
+    def placed(self, project_id: Optional[str], region: Optional[str]) -> "ProviderSettings":
+        """The same credentials aimed at another project and region: the token is then scoped
+        by the project's id and the endpoints are the region's."""
+        if project_id in (None, self.project_id) and region in (None, self.region):
+            return self
+        where = region or self.region or ""
+        return replace(
+            self,
+            project_id=project_id or self.project_id,
+            project_name=None if project_id else self.project_name,
+            region=where,
+            endpoint=_in_region(self.endpoint_template, where) or self.endpoint,
+            auth_url=_in_region(self.auth_url_template, where) or self.auth_url,
+        )
 
     def __repr__(self) -> str:  # never print credentials
         method = "AK/SK" if self.uses_aksk else "IAM password"
@@ -139,14 +163,13 @@ def load_settings(config_get: Callable[[str], Optional[str]], environ: Mapping[s
         problems.append(
             f"modelarts:region (or OS_REGION_NAME) must be a region name such as eu-de or eu-nl, got {region!r}"
         )
-    endpoint = from_config("endpoint")
-    if endpoint:
-        problems.extend(_url_problems("modelarts:endpoint", endpoint))
-    if not endpoint:
-        if region:
-            endpoint = f"https://modelarts.{region}.otc.t-systems.com"
-        else:
-            problems.append("no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint")
+    endpoint_template = from_config("endpoint")
+    if endpoint_template:
+        problems.extend(_url_problems("modelarts:endpoint", _in_region(endpoint_template, region or "eu-de") or ""))
+    elif not region:
+        problems.append("no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint")
+    endpoint_template = endpoint_template or ENDPOINT_TEMPLATE
+    endpoint = _in_region(endpoint_template, region or "")
     project_id = value("projectId")
     if project_id and not PROJECT_ID_PATTERN.match(project_id):
         problems.append(
@@ -157,9 +180,13 @@ def load_settings(config_get: Callable[[str], Optional[str]], environ: Mapping[s
     uses_aksk = "accessKey" in credentials
     if uses_aksk and not project_id:
         problems.append("AK/SK calls need the project id in the URL: set modelarts:projectId (or OS_PROJECT_ID)")
-    auth_url = value("authUrl") or (f"https://iam.{region}.otc.t-systems.com/v3" if region else None)
+    auth_url_template = value("authUrl") or (AUTH_URL_TEMPLATE if region else None)
+    auth_url = _in_region(auth_url_template, region or "eu-de")
     if value("authUrl"):
-        problems.extend(_url_problems("modelarts:authUrl", str(value("authUrl"))))
+        problems.extend(_url_problems("modelarts:authUrl", auth_url or ""))
+    for key, template in (("endpoint", from_config("endpoint")), ("authUrl", value("authUrl"))):
+        if REGION_PLACEHOLDER in (template or "") and not region:
+            problems.append(f"modelarts:{key} holds {REGION_PLACEHOLDER}: set modelarts:region too")
     if credentials and not uses_aksk:
         if not auth_url:
             problems.append("password login needs modelarts:authUrl (or OS_AUTH_URL, or modelarts:region)")
@@ -180,6 +207,9 @@ def load_settings(config_get: Callable[[str], Optional[str]], environ: Mapping[s
         username=credentials.get("username"),
         password=SecretStr(password) if password else None,
         domain_name=credentials.get("domainName"),
+        region=region,
+        endpoint_template=endpoint_template.rstrip("/"),
+        auth_url_template=auth_url_template,
     )
 
 
@@ -203,6 +233,10 @@ def _url_problems(key: str, url: str) -> list[str]:
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
         return [f"{key} must be an https:// address such as {example}, got {url!r}"]
     return []
+
+
+def _in_region(template: Optional[str], region: str) -> Optional[str]:
+    return template.replace(REGION_PLACEHOLDER, region) if template else None
 
 
 def _names(keys: tuple[str, ...], source: str) -> str:

@@ -165,6 +165,9 @@ LIVE_FIXED_VALUES: dict[str, Callable[[NotebookInfo], Optional[str]]] = {
     "workspace_id": lambda notebook: notebook.workspace_id,
     "pool_id": lambda notebook: notebook.pool.id if notebook.pool else None,
     "feature": lambda notebook: notebook.feature.upper() if notebook.feature else None,
+    # Adoption looks the notebook up in the declared project and region: it is there by construction.
+    "project_id": lambda notebook: None,
+    "region": lambda notebook: None,
 }
 
 

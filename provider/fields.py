@@ -21,7 +21,7 @@ class Change(str, Enum):
     GROW = "capacity grows in place (EVS, 100 GB steps while running); shrinking or any other change replaces"
     LEASE = "in place: renews the lease while running, applied at every start"
     MOUNTS = "in place: mounted while running, unmounted when removed"
-    REPLACE = "**replace** (the update API has no such field)"
+    REPLACE = "**replace** (the update API has no such field; a notebook cannot move)"
     RESOLVED = "resolved to `image_id` at preview: as `image_id` when it names another image"
     SETTING = "provider setting, no call"
     CREATE_ONLY = "at create only"
@@ -53,6 +53,10 @@ FIELDS: tuple[InputField, ...] = (
     InputField("workspace_id", Change.REPLACE, "workspace id"),
     InputField("pool_id", Change.REPLACE, "dedicated pool id"),
     InputField("feature", Change.REPLACE, "`NOTEBOOK` (default) | `DEFAULT` (CodeLab)"),
+    InputField("project_id", Change.REPLACE, "default the stack's `modelarts:projectId`; see [Notebooks in several "
+               "projects](#notebooks-in-several-projects-and-regions)"),
+    InputField("region", Change.REPLACE, "default the stack's `modelarts:region`; another region needs its "
+               "`project_id`"),
     InputField("hooks", Change.RESTART, "`{container_hooks: {pre_start: {script, type: COMMAND|SCRIPT}, "
                "post_start: {...}}}`"),
     InputField("auto_stop", Change.LEASE, "`{enabled: true, duration: ms 3600000..86400000, type: timing|idle}`; "

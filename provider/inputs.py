@@ -160,6 +160,9 @@ class NotebookInputs(BaseModel):
     adopt_id: Optional[str] = None
     timeouts: Optional[Timeouts] = None
     identity: Optional[str] = Field(default=None, pattern=r"^[0-9a-f]{16}$")
+    # The stack's modelarts:projectId / modelarts:region unless given (checked against them in check()).
+    project_id: Optional[str] = Field(default=None, min_length=1)
+    region: Optional[str] = Field(default=None, min_length=1)
 
     _name = field_validator("name")(check_name)
     _upper = field_validator("feature", mode="before")(upper_enum)

@@ -12,7 +12,6 @@ with it); a program that declares notebooks does not.
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any, Mapping, Optional
 
 import pulumi
@@ -26,6 +25,7 @@ from .errors import ConfigurationError
 from .executor import PlanExecutor
 from .inputs import UNKNOWN, NotebookInputs, Timeouts, parse_inputs, validate_inputs
 from .operations import LiveNotebook, Target
+from .placement import ClientPool, Placement, placement_problems, with_placement
 from .plan import NEEDS_STOPPED, Start, Stop, plan
 from .schema import OUTPUT_KEYS
 from .state import record_state
@@ -35,14 +35,12 @@ from .timings import CallTimings, LearnedTimings
 class NotebookLifecycle:
     """CRUD of ModelArts notebooks for one provider process, shared by every Notebook of a stack."""
 
-    _client_lock = threading.Lock()
-
     def __init__(self, settings: Optional[ProviderSettings], config_error: Optional[str] = None) -> None:
         self._settings = settings
         self._config_error = config_error
-        self._client_instance: Optional[ModelArtsClient] = None
+        self._clients = ClientPool(settings, _make_client) if settings is not None else None
         self._learned = LearnedTimings()
-        self._catalogue = Catalogue(self._client)
+        self._catalogue = Catalogue(self._client_at)
 
     @classmethod
     def from_config(cls, config: Any) -> "NotebookLifecycle":
@@ -59,19 +57,25 @@ class NotebookLifecycle:
             return cls(None, str(error))
         return cls(settings)
 
-    def _client(self) -> ModelArtsClient:
-        if self._settings is None:
+    def _place(self, props: Mapping[str, Any]) -> Placement:
+        """The notebook's project and region (the stack's unless its inputs say otherwise)."""
+        if self._clients is None:
             raise ConfigurationError(self._config_error or "the ModelArts provider was not configured")
-        with NotebookLifecycle._client_lock:
-            if self._client_instance is None:
-                self._client_instance = self._settings.make_client(on_retry=pulumi.log.debug)
-            return self._client_instance
+        return self._clients.place(props.get("project_id"), props.get("region"))
+
+    def _client_at(self, where: Placement) -> ModelArtsClient:
+        assert self._clients is not None  # _place raised otherwise
+        return self._clients.client(where)
+
+    def _client(self, props: Optional[Mapping[str, Any]] = None) -> ModelArtsClient:
+        return self._client_at(self._place(props or {}))
 
     def _target(self, notebook_id: str, label: str, inputs: Optional[NotebookInputs],
-                state: Optional[Mapping[str, Any]] = None) -> Target:
+                state: Optional[Mapping[str, Any]] = None, props: Optional[Mapping[str, Any]] = None) -> Target:
         previous = (state or {}).get("timings") or {}
         timeouts = inputs.limits if inputs is not None else Timeouts()
-        return Target(self._client(), notebook_id, label, timeouts, self._learned, CallTimings(previous))
+        where = inputs.model_dump(include={"project_id", "region"}) if inputs is not None else (props or {})
+        return Target(self._client(where), notebook_id, label, timeouts, self._learned, CallTimings(previous))
 
     # ---- check ---------------------------------------------------------------
 
@@ -82,13 +86,17 @@ class NotebookLifecycle:
         if news.get("image_id") is not None and news.get("image_name") is not None:
             failures.append(CheckFailure("image_name", "give image_id or image_name (with image_tag), not both"))
         resolved: dict[str, Any] = {}
-        if validated is not None and not failures:
+        if validated is not None:
+            failures.extend(self._placement_failures(validated))
+        placed = validated is not None and UNKNOWN not in (validated.project_id, validated.region)
+        if validated is not None and not failures and placed:
+            where = self._place(validated.model_dump())
             if validated.image_name is not None and validated.image_name != UNKNOWN:
-                image_id, failure = self._catalogue.resolve_image(validated.image_name, validated.image_tag)
+                image_id, failure = self._catalogue.resolve_image(where, validated.image_name, validated.image_tag)
                 resolved = {"image_id": image_id} if image_id else {}
                 failures.extend([failure] if failure else [])
                 validated = validated.model_copy(update=resolved)
-            failures.extend(self._catalogue.check(validated))
+            failures.extend(self._catalogue.check(where, validated))
         inputs = dict(news)
         if validated is not None:
             inputs.update(validated.model_dump(mode="json", include=set(news) | {"running"}, exclude_none=True))
@@ -98,10 +106,16 @@ class NotebookLifecycle:
             failures.extend(_restart_refused(olds, inputs, validated))
         return CheckResult(inputs, failures)
 
+    def _placement_failures(self, inputs: NotebookInputs) -> list[CheckFailure]:
+        """A project id or region the notebook cannot be placed in (not judged while unknown)."""
+        assert self._settings is not None  # a configuration error returned before
+        problems = placement_problems(self._settings, inputs.project_id, inputs.region)
+        return [CheckFailure(key, reason) for key, reason in problems]
+
     # ---- diff ----------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        planned = plan(olds, news)
+        planned = plan(with_placement(self._settings, olds), with_placement(self._settings, news))
         label = f"notebook {news.get('name') or olds.get('name')!r} ({olds.get('notebook_id')})"
         for note in planned.notes:
             pulumi.log.warn(f"{label}: {note}")
@@ -133,7 +147,7 @@ class NotebookLifecycle:
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh. Gone only on evidence about this notebook; any other failure raises and keeps the state."""
-        notebook = self._client().find_notebook(id_)
+        notebook = self._client(props).find_notebook(id_)
         if notebook is None:
             return ReadResult(id_="", outs={})  # gone: the engine drops it from state
         return ReadResult(id_, record_state(props, notebook))
@@ -155,7 +169,12 @@ class NotebookLifecycle:
             inputs: Optional[NotebookInputs] = parse_inputs(props)
         except ValueError:
             inputs = None  # state written by an older version: delete all the same
-        LiveNotebook(self._target(id_, str(props.get("name") or id_), inputs)).delete()
+        LiveNotebook(self._target(id_, str(props.get("name") or id_), inputs, props=props)).delete()
+
+
+def _make_client(settings: ProviderSettings) -> ModelArtsClient:
+    return settings.make_client(on_retry=pulumi.log.debug)
+
 
 
 def _restart_refused(olds: Mapping[str, Any], news: Mapping[str, Any], inputs: NotebookInputs) -> list[CheckFailure]:

@@ -28,6 +28,7 @@ from .client import ModelArtsClient
 from .config import NAMESPACE, ProviderSettings, load_settings
 from .errors import ApiError, ModelArtsError, NotFoundError
 from .models import Flavor, ImageInfo
+from .placement import placement_problems
 
 __all__ = [
     "LookupFailedError",
@@ -338,9 +339,25 @@ def _stack_config_get() -> Callable[[str], Optional[str]]:
 
 
 def _resolve_settings(
-    config_get: Optional[Callable[[str], Optional[str]]], environ: Optional[Mapping[str, str]]
+    config_get: Optional[Callable[[str], Optional[str]]], environ: Optional[Mapping[str, str]],
+    project_id: Optional[str] = None, region: Optional[str] = None,
 ) -> ProviderSettings:
-    return load_settings(config_get or _stack_config_get(), os.environ if environ is None else environ)
+    """The stack's settings, aimed at a notebook's own project and region when given."""
+    settings = load_settings(config_get or _stack_config_get(), os.environ if environ is None else environ)
+    problems = placement_problems(settings, project_id, region)
+    if problems:
+        raise LookupFailedError("; ".join(f"{key} {reason}" for key, reason in problems), [])
+    return settings.placed(project_id, region)
+
+
+def _client_for(settings: ProviderSettings) -> ModelArtsClient:
+    key = _settings_key(settings)
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = settings.make_client()
+            _clients[key] = client
+        return client
 
 
 def client_from_config(
@@ -352,14 +369,7 @@ def client_from_config(
     `config_get` takes full keys (`modelarts:region`); by default it reads the
     running program's stack configuration. One client per configuration and process.
     """
-    settings = _resolve_settings(config_get, environ)
-    key = _settings_key(settings)
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            client = settings.make_client()
-            _clients[key] = client
-        return client
+    return _client_for(_resolve_settings(config_get, environ))
 
 
 def _remembered(kind: str, settings: ProviderSettings, query: tuple[Any, ...], compute: Callable[[], str]) -> str:
@@ -380,16 +390,19 @@ def image_id(
     workspace_id: Optional[str] = None,
     config_get: Optional[Callable[[str], Optional[str]]] = None,
     environ: Optional[Mapping[str, str]] = None,
+    project_id: Optional[str] = None,
+    region: Optional[str] = None,
 ) -> str:
     """The id of the one image matching (see `find_image`), for `Notebook(image_id=...)`.
 
-    Reads the stack configuration; the answer is cached for the process.
+    Reads the stack configuration (`project_id`, `region`: the notebook's own, default the
+    stack's); the answer is cached for the process.
     """
-    settings = _resolve_settings(config_get, environ)
+    settings = _resolve_settings(config_get, environ, project_id, region)
     query = (name, tag, image_type, resource_category, arch, workspace_id)
 
     def compute() -> str:
-        client = client_from_config(config_get, environ)
+        client = _client_for(settings)
         image = find_image(
             client, name, tag, image_type, resource_category=resource_category, arch=arch, workspace_id=workspace_id
         )
@@ -410,16 +423,19 @@ def flavor_id(
     allow_sold_out: bool = False,
     config_get: Optional[Callable[[str], Optional[str]]] = None,
     environ: Optional[Mapping[str, str]] = None,
+    project_id: Optional[str] = None,
+    region: Optional[str] = None,
 ) -> str:
     """The id of the one flavor matching (see `find_flavor`), for `Notebook(flavor=...)`.
 
-    Reads the stack configuration; the answer is cached for the process.
+    Reads the stack configuration (`project_id`, `region`: the notebook's own, default the
+    stack's); the answer is cached for the process.
     """
-    settings = _resolve_settings(config_get, environ)
+    settings = _resolve_settings(config_get, environ, project_id, region)
     query = (name, category, min_vcpus, gpu, arch, feature, smallest, allow_sold_out)
 
     def compute() -> str:
-        client = client_from_config(config_get, environ)
+        client = _client_for(settings)
         flavor = find_flavor(
             client, name, category, min_vcpus, gpu, arch,
             feature=feature, smallest=smallest, allow_sold_out=allow_sold_out,

@@ -106,6 +106,8 @@ class NotebookArgs:
     run_state_drift: Input[str] = "enforce"
     adopt_id: Optional[Input[str]] = None
     timeouts: Optional[MappingInput] = None
+    project_id: Optional[Input[str]] = None  # default: the stack's modelarts:projectId
+    region: Optional[Input[str]] = None  # default: the stack's modelarts:region
 
 
 class Notebook(Resource, module="modelarts", name="Notebook"):

@@ -31,7 +31,8 @@ def test_request_log_has_no_secrets(api: Api) -> None:
     for secret in (api.token, "emulator-password", "wrong-password", "a-forged-token", "emulator-sk",
                    signature, nb["token"]):
         assert secret not in text
-    assert all(set(e) == {"seq", "time_ms", "method", "path", "query", "status", "auth", "mutating"} for e in log)
+    assert all(set(e) == {"seq", "time_ms", "method", "path", "query", "status", "auth", "mutating",
+                          "credential_project"} for e in log)
     assert [e["seq"] for e in log] == list(range(1, len(log) + 1))
     assert not any(e["path"].startswith("/_emulator") for e in log)
     by_kind = {(e["method"], e["auth"], e["status"], e["mutating"]) for e in log}

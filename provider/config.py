@@ -115,90 +115,37 @@ class ProviderSettings:
 
 
 def load_settings(config_get: Callable[[str], Optional[str]], environ: Mapping[str, str]) -> ProviderSettings:
-    """Read `modelarts:*` config (falling back to OS_* variables) and check it."""
+    """Read `modelarts:*` config (falling back to OS_* variables) and check it; every problem at once."""
+    source = _Source(config_get, environ)
     problems: list[str] = []
-
-    def from_config(key: str) -> Optional[str]:
-        value = config_get(f"{NAMESPACE}:{key}")
-        return None if value in (None, "") else str(value)
-
-    def from_env(key: str) -> Optional[str]:
-        variable = KEYS[key]
-        value = environ.get(variable) if variable else None
-        return value or None
-
-    def value(key: str) -> Optional[str]:
-        return from_config(key) or from_env(key)
-
-    # Credentials: one complete set from one source. Stack config wins over the
-    # environment as a whole, so a stray OS_* variable never mixes with config.
-    def credential_set(get: Callable[[str], Optional[str]], source: str) -> dict[str, str]:
-        found = {k: v for k in (*AKSK_KEYS, *PASSWORD_KEYS) if (v := get(k))}
-        has_aksk = any(k in found for k in AKSK_KEYS)
-        has_password = any(k in found for k in ("username", "password"))
-        if has_aksk and has_password:
-            problems.append(
-                f"{source} has both AK/SK ({_names(AKSK_KEYS, source)}) and password credentials "
-                f"({_names(PASSWORD_KEYS, source)}): keep exactly one of the two"
-            )
-        elif has_aksk and not all(k in found for k in AKSK_KEYS):
-            problems.append(f"{source}: AK/SK needs both {_names(AKSK_KEYS, source)}")
-        elif has_password and not all(k in found for k in PASSWORD_KEYS):
-            missing = [k for k in PASSWORD_KEYS if k not in found]
-            problems.append(f"{source}: password login also needs {_names(tuple(missing), source)}")
-        return found
-
-    credentials = credential_set(from_config, "stack config")
-    if not credentials:
-        credentials = credential_set(from_env, "environment")
-    if not credentials and not problems:
-        problems.append(
-            "no credentials: set `pulumi config set modelarts:accessKey ...` and "
-            "`pulumi config set --secret modelarts:secretKey ...` (or OS_ACCESS_KEY/OS_SECRET_KEY), or "
-            "modelarts:username / modelarts:password / modelarts:domainName (or OS_USERNAME/OS_PASSWORD/OS_DOMAIN_NAME)"
-        )
-
-    region = value("region")
+    credentials = _read_credentials(source, problems)
+    region = source.value("region")
     if region and not REGION_PATTERN.match(region):
         problems.append(
             f"modelarts:region (or OS_REGION_NAME) must be a region name such as eu-de or eu-nl, got {region!r}"
         )
-    endpoint_template = from_config("endpoint")
-    if endpoint_template:
-        problems.extend(_url_problems("modelarts:endpoint", _in_region(endpoint_template, region or "eu-de") or ""))
-    elif not region:
-        problems.append("no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint")
-    endpoint_template = endpoint_template or ENDPOINT_TEMPLATE
-    endpoint = _in_region(endpoint_template, region or "")
-    project_id = value("projectId")
+    endpoint_template, auth_url_template = _read_endpoints(source, region, problems)
+    project_id = source.value("projectId")
     if project_id and not PROJECT_ID_PATTERN.match(project_id):
         problems.append(
             f"modelarts:projectId must be the project's 32-character id (IAM console, My Credentials), "
             f"got {project_id!r}; a project name goes in modelarts:projectName"
         )
-    project_name = value("projectName") or region
+    project_name = source.value("projectName") or region
+    auth_url = _in_region(auth_url_template, region or "eu-de")
     uses_aksk = "accessKey" in credentials
     if uses_aksk and not project_id:
         problems.append("AK/SK calls need the project id in the URL: set modelarts:projectId (or OS_PROJECT_ID)")
-    auth_url_template = value("authUrl") or (AUTH_URL_TEMPLATE if region else None)
-    auth_url = _in_region(auth_url_template, region or "eu-de")
-    if value("authUrl"):
-        problems.extend(_url_problems("modelarts:authUrl", auth_url or ""))
-    for key, template in (("endpoint", from_config("endpoint")), ("authUrl", value("authUrl"))):
-        if REGION_PLACEHOLDER in (template or "") and not region:
-            problems.append(f"modelarts:{key} holds {REGION_PLACEHOLDER}: set modelarts:region too")
     if credentials and not uses_aksk:
         if not auth_url:
             problems.append("password login needs modelarts:authUrl (or OS_AUTH_URL, or modelarts:region)")
         if not (project_id or project_name):
             problems.append("password login needs modelarts:projectId or modelarts:projectName / modelarts:region")
-
     if problems:
         raise ConfigurationError("invalid ModelArts provider configuration: " + "; ".join(problems))
-    secret = credentials.get("secretKey")
-    password = credentials.get("password")
+    secret, password = credentials.get("secretKey"), credentials.get("password")
     return ProviderSettings(
-        endpoint=(endpoint or "").rstrip("/"),
+        endpoint=(_in_region(endpoint_template, region or "") or "").rstrip("/"),
         project_id=project_id,
         project_name=project_name,
         auth_url=auth_url,
@@ -211,6 +158,73 @@ def load_settings(config_get: Callable[[str], Optional[str]], environ: Mapping[s
         endpoint_template=endpoint_template.rstrip("/"),
         auth_url_template=auth_url_template,
     )
+
+
+class _Source:
+    """Stack config first, then the OS_* environment."""
+
+    def __init__(self, config_get: Callable[[str], Optional[str]], environ: Mapping[str, str]) -> None:
+        self._config_get = config_get
+        self._environ = environ
+
+    def from_config(self, key: str) -> Optional[str]:
+        value = self._config_get(f"{NAMESPACE}:{key}")
+        return None if value in (None, "") else str(value)
+
+    def from_env(self, key: str) -> Optional[str]:
+        variable = KEYS[key]
+        return (self._environ.get(variable) if variable else None) or None
+
+    def value(self, key: str) -> Optional[str]:
+        return self.from_config(key) or self.from_env(key)
+
+
+def _read_credentials(source: _Source, problems: list[str]) -> dict[str, str]:
+    """One complete set of credentials from one source: stack config wins over the environment
+    as a whole, so a stray OS_* variable never mixes with config."""
+    credentials = _credential_set(source.from_config, "stack config", problems)
+    if not credentials:
+        credentials = _credential_set(source.from_env, "environment", problems)
+    if not credentials and not problems:
+        problems.append(
+            "no credentials: set `pulumi config set modelarts:accessKey ...` and "
+            "`pulumi config set --secret modelarts:secretKey ...` (or OS_ACCESS_KEY/OS_SECRET_KEY), or "
+            "modelarts:username / modelarts:password / modelarts:domainName (or OS_USERNAME/OS_PASSWORD/OS_DOMAIN_NAME)"
+        )
+    return credentials
+
+
+def _credential_set(get: Callable[[str], Optional[str]], source: str, problems: list[str]) -> dict[str, str]:
+    found = {k: v for k in (*AKSK_KEYS, *PASSWORD_KEYS) if (v := get(k))}
+    has_aksk = any(k in found for k in AKSK_KEYS)
+    has_password = any(k in found for k in ("username", "password"))
+    if has_aksk and has_password:
+        problems.append(
+            f"{source} has both AK/SK ({_names(AKSK_KEYS, source)}) and password credentials "
+            f"({_names(PASSWORD_KEYS, source)}): keep exactly one of the two"
+        )
+    elif has_aksk and not all(k in found for k in AKSK_KEYS):
+        problems.append(f"{source}: AK/SK needs both {_names(AKSK_KEYS, source)}")
+    elif has_password and not all(k in found for k in PASSWORD_KEYS):
+        missing = [k for k in PASSWORD_KEYS if k not in found]
+        problems.append(f"{source}: password login also needs {_names(tuple(missing), source)}")
+    return found
+
+
+def _read_endpoints(source: _Source, region: Optional[str], problems: list[str]) -> tuple[str, Optional[str]]:
+    """The ModelArts endpoint and IAM URL templates (`{region}` filled per notebook)."""
+    endpoint_template = source.from_config("endpoint")
+    if endpoint_template:
+        problems.extend(_url_problems("modelarts:endpoint", _in_region(endpoint_template, region or "eu-de") or ""))
+    elif not region:
+        problems.append("no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint")
+    auth_url_template = source.value("authUrl") or (AUTH_URL_TEMPLATE if region else None)
+    if source.value("authUrl"):
+        problems.extend(_url_problems("modelarts:authUrl", _in_region(auth_url_template, region or "eu-de") or ""))
+    for key, template in (("endpoint", endpoint_template), ("authUrl", source.value("authUrl"))):
+        if REGION_PLACEHOLDER in (template or "") and not region:
+            problems.append(f"modelarts:{key} holds {REGION_PLACEHOLDER}: set modelarts:region too")
+    return endpoint_template or ENDPOINT_TEMPLATE, auth_url_template
 
 
 def unknown_keys(config_keys: list[str]) -> list[str]:

@@ -49,7 +49,8 @@ def run_step(project: PulumiProject, script: str, readonly: tuple[str, str], dep
 
 
 def test_preview_step_stops_a_violation_with_the_read_only_pair(pipeline_project: PulumiProject) -> None:
-    pipeline_project.declare(gpu=notebook_spec("nb-gpu", flavor="modelarts.vm.gpu.p100"))
+    pipeline_project.declare(gpu=notebook_spec("nb-gpu", flavor="modelarts.vm.gpu.p100",
+                                                   image_id="278e88d1-5b71-4766-8502-b3ba72e824d9"))
     before = len(pipeline_project.emulator.requests())
 
     result = run_step(pipeline_project, "preview.sh", (ACCESS_KEY, SECRET_KEY), (WRONG, WRONG))

@@ -24,6 +24,7 @@ READINGS = ("lenient",)
 
 
 GPU = "modelarts.vm.gpu.p100"
+GPU_IMAGE = "278e88d1-5b71-4766-8502-b3ba72e824d9"  # pytorch1.8-cuda10.2: CPU and GPU flavors
 HOUR_MS = 3_600_000
 
 
@@ -56,8 +57,8 @@ def with_pack(tmp_path: Path, config: dict | None = None) -> list[str]:
 
 def test_each_violation_fails_preview_before_any_call(policy_project: PulumiProject, tmp_path: Path) -> None:
     policy_project.declare(
-        gpu=notebook_spec("nb-gpu", flavor=GPU),
-        gpulong=notebook_spec("nb-gpulong", flavor=GPU, auto_stop={"duration": 10 * HOUR_MS}),
+        gpu=notebook_spec("nb-gpu", flavor=GPU, image_id=GPU_IMAGE),
+        gpulong=notebook_spec("nb-gpulong", flavor=GPU, image_id=GPU_IMAGE, auto_stop={"duration": 10 * HOUR_MS}),
         eightnpu=notebook_spec("nb-npu", flavor="modelarts.bm.snt9.xlarge.8", auto_stop={"duration": HOUR_MS}),
         big=notebook_spec("nb-big", volume=volume(500)),
         open=notebook_spec("nb-open", endpoints=ssh(keys=())),
@@ -92,7 +93,7 @@ def test_compliant_program_passes_and_remediation_reaches_the_notebook(
     policy_project: PulumiProject, tmp_path: Path
 ) -> None:
     policy_project.declare(
-        gpu=notebook_spec("nb-gpu", flavor=GPU, auto_stop={"duration": 4 * HOUR_MS}, running=False),
+        gpu=notebook_spec("nb-gpu", flavor=GPU, image_id=GPU_IMAGE, auto_stop={"duration": 4 * HOUR_MS}, running=False),
         shell=notebook_spec("nb-shell", endpoints=ssh("80.158.1.10/32"), description="kept", running=False),
     )
     config = {"notebook-default-description": {"text": "owned by the data team"}}
@@ -110,7 +111,7 @@ def test_config_moves_a_limit_and_a_level_and_the_stack_policy_counts(
     policy_project: PulumiProject, tmp_path: Path
 ) -> None:
     policy_project.declare(
-        gpu=notebook_spec("nb-gpu", flavor=GPU),
+        gpu=notebook_spec("nb-gpu", flavor=GPU, image_id=GPU_IMAGE),
         big=notebook_spec("nb-big", volume=volume(500)),
         third=notebook_spec("nb-third"),
     )

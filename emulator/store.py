@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from .catalog import notebook_image_view
+from .catalog import Json, notebook_image_view
 from .errors import ApiError, wrong_value
 from .payloads import CreateRequest, RenewRequest, StartRequest, UpdateRequest
 from .settings import LEASE_OFF

@@ -8,6 +8,8 @@ RUNNING, no auto-stop off).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.helpers import Emulator
@@ -40,3 +42,9 @@ def in_place(emulator: Emulator, calls: list[str]) -> list[str]:
     if getattr(emulator, "profile", "lenient") == "lenient":
         return calls
     return ["update", "stop", "update", "start"]
+
+
+def wait_out_list_lag(emulator: Emulator) -> None:
+    """Let a lagging list (strict) show the notebooks created so far, as it would before a later run."""
+    lag = float(emulator.session.get(f"{emulator.url}/_emulator/config", timeout=10).json().get("list_lag_seconds", 0))
+    time.sleep(lag)

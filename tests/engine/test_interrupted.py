@@ -108,6 +108,7 @@ def test_killed_during_create_then_refresh_and_up_leave_one_notebook(
     project.pulumi("cancel", "--yes")
 
     project.refresh("--clear-pending-creates")
+    wait_out_list_lag(emulator)  # as in the test above: the next run comes after the list shows it
     project.up()
     [live] = emulator.notebooks()
     assert live["status"] == "RUNNING"

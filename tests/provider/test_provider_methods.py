@@ -86,20 +86,25 @@ def test_create_waits_for_running_and_returns_outputs(provider: NotebookProvider
     assert emulator.calls() == ["create"]
 
 
-def test_create_failure_names_the_reason(provider: NotebookProvider, emulator: Emulator) -> None:
-    emulator.configure(transition_seconds=2)
+def fail_the_next_create(emulator: Emulator, reason: str) -> None:
+    """In the background: as soon as a notebook exists, force it into CREATE_FAILED."""
     import threading
+    import time
 
     def fail_soon() -> None:
-        import time
-        for _ in range(100):
+        for _ in range(200):
             notebooks = emulator.notebooks()
             if notebooks:
-                emulator.force_status(notebooks[0]["id"], "CREATE_FAILED", "no capacity in the zone")
+                emulator.force_status(notebooks[0]["id"], "CREATE_FAILED", reason)
                 return
-            time.sleep(0.02)
+            time.sleep(0.01)
 
     threading.Thread(target=fail_soon).start()
+
+
+def test_create_failure_names_the_reason(provider: NotebookProvider, emulator: Emulator) -> None:
+    emulator.configure(transition_seconds=2)
+    fail_the_next_create(emulator, "no capacity in the zone")
     with pytest.raises(NotebookFailedError, match="CREATE_FAILED while creating: no capacity in the zone"):
         provider.create(props())
 

@@ -5,8 +5,6 @@ Each test here was seen to fail with the behaviour removed from the code.
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pulumi
@@ -17,7 +15,7 @@ from pulumi.dynamic import Resource
 from provider.errors import ApiError, ConfigurationError, NotebookFailedError
 from provider.notebook import Notebook, NotebookProvider
 from tests.helpers import BIG_CPU_FLAVOR, Emulator
-from tests.provider.test_provider_methods import make_provider, props
+from tests.provider.test_provider_methods import fail_the_next_create, make_provider, props
 
 
 @pytest.fixture
@@ -54,16 +52,7 @@ def test_preview_warns_before_a_restart_and_a_replacement(
 
 def test_a_create_failed_notebook_is_deleted(provider: NotebookProvider, emulator: Emulator) -> None:
     emulator.configure(transition_seconds=1.0)
-
-    def fail_soon() -> None:
-        for _ in range(200):
-            notebooks = emulator.notebooks()
-            if notebooks:
-                emulator.force_status(notebooks[0]["id"], "CREATE_FAILED", "no capacity")
-                return
-            time.sleep(0.01)
-
-    threading.Thread(target=fail_soon).start()
+    fail_the_next_create(emulator, "no capacity")
     with pytest.raises(NotebookFailedError, match="The failed notebook was deleted"):
         provider.create(props())
     assert emulator.notebooks() == [] and "delete" in emulator.calls()

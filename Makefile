@@ -28,7 +28,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench dist venv pulumi emulator-start emulator-stop policy-venv bench-policy
+.PHONY: up down test soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -82,4 +82,13 @@ soak: venv pulumi
 
 bench: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py
-.PHONY: up down test soak bench dist venv pulumi emulator-start emulator-stop policy-venv bench-policy
+
+bench-policy: venv policy-venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/policy.py
+
+bench-backends: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/backends.py
+
+# The sdist and wheel, built from a copy of the tracked files.
+dist: venv
+	@tools/build-dist.sh dist $(PY)

@@ -21,8 +21,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 
-from provider import Notebook, NotebookArgs
-from provider.schema import NAME_PATTERN, NAME_RULE
+from ._core import NAME_PATTERN, NAME_RULE, Notebook, NotebookArgs
 
 __all__ = ["TeamWorkspace", "TeamWorkspaceArgs", "TeamWorkspaceError", "notebook_name", "sanitize"]
 

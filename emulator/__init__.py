@@ -28,5 +28,5 @@ __all__ = ["Emulator", "EmulatorServer", "ManualClock", "Settings", "create_app"
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
-        raise AttributeError(f"module 'emulator' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(_LAZY[name], __name__), name)

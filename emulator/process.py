@@ -26,6 +26,8 @@ from typing import Optional, Sequence
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
 HOST = "127.0.0.1"
+# `emulator` in a checkout, `modelarts_emulator` when installed from the wheel.
+PACKAGE = __package__ or "emulator"
 
 
 class EmulatorStartError(RuntimeError):
@@ -42,7 +44,7 @@ def is_healthy(url: str, timeout: float = 1.0) -> bool:
 
 
 class EmulatorProcess:
-    """`python -m emulator` on a loopback port, started on construction.
+    """`python -m emulator` (`modelarts_emulator` when installed) on a loopback port, started on construction.
 
     `port=0` picks a free port. `detached=True` puts the child in its own session
     and keeps its log, so it outlives the launcher (`make up`); otherwise the
@@ -58,7 +60,7 @@ class EmulatorProcess:
         self.log_path = self.log_dir / "log"
         port_file = self.log_dir / "port"
         port_file.unlink(missing_ok=True)
-        args = [sys.executable, "-m", "emulator", "--host", HOST, "--port", str(port), "--port-file", str(port_file)]
+        args = [sys.executable, "-m", PACKAGE, "--host", HOST, "--port", str(port), "--port-file", str(port_file)]
         if transition_seconds is not None:
             args += ["--transition-seconds", str(transition_seconds)]
         with self.log_path.open("ab") as log:

@@ -3,7 +3,7 @@
 # The one place the release number is written: the package metadata reads it.
 __version__ = "0.1.0"
 
-from .errors import (
+from .core.errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,

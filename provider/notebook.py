@@ -1,18 +1,22 @@
-"""The `Notebook` dynamic resource and its provider.
+"""The dynamic-resource front end: the `Notebook` resource and its provider.
 
 A program imports this module to declare notebooks, so it stays light: the
 provider object here is what the SDK pickles into state (the class only, no
-client, no configuration) and it hands every call to `NotebookLifecycle`,
-which `configure()` loads in the dynamic-provider process.
+client, no configuration; its module path is a promise to recorded state) and
+it hands every call to the core's `NotebookService`, which `configure()` loads
+in the dynamic-provider process, translating the core's answers into the
+dynamic-provider SDK's results.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import pulumi
 from pulumi.dynamic import (
+    CheckFailure,
     CheckResult,
     ConfigureRequest,
     CreateResult,
@@ -22,10 +26,33 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.errors import RunError
 
-from .errors import ConfigurationError, ProgramError
+from .core.errors import ConfigurationError, ModelArtsError
+from .core.fields import OUTPUT_KEYS, STABLE_OUTPUTS
+from .core.identity import resource_identity
 from .sdk_server_patch import adapt_server
-from .schema import OUTPUT_KEYS, resource_identity
+
+
+class ProgramError(ModelArtsError, RunError):
+    """A program declared a resource wrongly (an unknown or missing argument).
+
+    Also a `RunError`, which Pulumi's language hosts report as its message alone:
+    the fix is in the program, and a traceback of the SDK would hide it.
+    """
+
+
+class EngineLog:
+    """The core's messages, to the engine's log (shown by the CLI)."""
+
+    def debug(self, message: str) -> None:
+        pulumi.log.debug(message)
+
+    def info(self, message: str) -> None:
+        pulumi.log.info(message)
+
+    def warn(self, message: str) -> None:
+        pulumi.log.warn(message)
 
 
 class NotebookProvider(ResourceProvider):
@@ -35,7 +62,7 @@ class NotebookProvider(ResourceProvider):
 
     def __init__(self) -> None:
         super().__init__()
-        self._lifecycle: Any = None
+        self._service: Any = None
 
     # The provider is pickled into state: ship only the class, never a client.
     def __getstate__(self) -> dict[str, Any]:
@@ -46,33 +73,47 @@ class NotebookProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         adapt_server()
-        from .lifecycle import NotebookLifecycle  # pydantic and requests: the provider process only
+        from .core.service import NotebookService  # pydantic and requests: the provider process only
 
-        self._lifecycle = NotebookLifecycle.from_config(req.config)
+        keys = list(getattr(req.config, "_props", {}) or {})
+        self._service = NotebookService.from_config(req.config.get, keys, os.environ, reporter=EngineLog())
 
     @property
-    def lifecycle(self) -> Any:
-        if self._lifecycle is None:
+    def service(self) -> Any:
+        if self._service is None:
             raise ConfigurationError("the ModelArts provider was not configured")
-        return self._lifecycle
+        return self._service
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return self.lifecycle.check(olds, news)
+        checked = self.service.check(olds, news)
+        return CheckResult(checked.inputs, [CheckFailure(p.field, p.reason) for p in checked.problems])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return self.lifecycle.diff(id_, olds, news)
+        diffed = self.service.diff(olds, news)
+        return DiffResult(
+            changes=diffed.changes,
+            replaces=list(diffed.plan.replaces),
+            stables=list(STABLE_OUTPUTS),
+            # Side by side would need twice the quota (10 per account) and the old
+            # work directory is destroyed either way.
+            delete_before_replace=True,
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return self.lifecycle.create(props)
+        created = self.service.create(props)
+        return CreateResult(created.id, created.state)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return self.lifecycle.read(id_, props)
+        found = self.service.read(id_, props)
+        if found is None:
+            return ReadResult(id_="", outs={})  # gone: the engine drops it from state
+        return ReadResult(found.id, found.state)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return self.lifecycle.update(id_, olds, news)
+        return UpdateResult(self.service.update(id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.lifecycle.delete(id_, props)
+        self.service.delete(id_, props)
 
 
 # ---- the resource ----------------------------------------------------------------

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, Optional
 
-from .errors import ModelArtsError
+from .core.errors import ModelArtsError
 
 # Comfortably above any sensible `--parallel`; the engine bounds concurrency itself.
 PROVIDER_CALL_LIMIT = 128

@@ -16,9 +16,9 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from provider.auth import AkSkAuth, IamTokenAuth, sign
-from provider.client import ModelArtsClient
-from provider.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
+from provider.core.auth import AkSkAuth, IamTokenAuth, sign
+from provider.core.client import ModelArtsClient
+from provider.core.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
 from tests.helpers import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
                            Emulator)
 

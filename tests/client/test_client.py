@@ -6,14 +6,27 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from provider.auth import AkSkAuth, IamTokenAuth
-from provider.client import ModelArtsClient, RetryPolicy
-from provider.errors import OutcomeUnknown, ApiError, AuthenticationError, NotFoundError
-from provider.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
+from provider.core.auth import AkSkAuth, IamTokenAuth
+from provider.core.client import ModelArtsClient, RetryPolicy
+from provider.core.errors import OutcomeUnknown, ApiError, AuthenticationError, NotFoundError
+from provider.core.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
 from tests.helpers import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
                            Emulator)
 
 MISSING = "00000000-0000-0000-0000-000000000000"
+
+
+class NoWait:
+    """Time stands still and sleeps return at once: retries run without waiting."""
+
+    def now(self) -> float:
+        return 0.0
+
+    def sleep(self, seconds: float) -> None:
+        pass
+
+
+NO_WAIT = NoWait()
 
 
 def aksk_client(emulator: Emulator, **kwargs) -> ModelArtsClient:
@@ -142,14 +155,14 @@ class FlakySession(requests.Session):
 
 def test_reads_are_retried_on_transient_errors(emulator: Emulator) -> None:
     session = FlakySession(failures=2)
-    client = aksk_client(emulator, sleep=lambda s: None, session=session)
+    client = aksk_client(emulator, clock=NO_WAIT, session=session)
     assert client.list_notebooks().data == []
     assert client.stats.retries == 2
 
 
 def test_create_is_not_repeated_after_a_server_error(emulator: Emulator) -> None:
     session = FlakySession(failures=1, status=502)
-    client = aksk_client(emulator, sleep=lambda s: None, session=session)
+    client = aksk_client(emulator, clock=NO_WAIT, session=session)
     with pytest.raises(OutcomeUnknown) as error:
         create(client)
     assert isinstance(error.value.__cause__, ApiError) and error.value.__cause__.http_status == 502
@@ -159,14 +172,14 @@ def test_create_is_not_repeated_after_a_server_error(emulator: Emulator) -> None
 
 def test_create_is_repeated_after_throttling(emulator: Emulator) -> None:
     session = FlakySession(failures=1, status=429)
-    client = aksk_client(emulator, sleep=lambda s: None, session=session)
+    client = aksk_client(emulator, clock=NO_WAIT, session=session)
     assert create(client).id
     assert len(emulator.notebooks()) == 1
 
 
 def test_retries_stop_at_the_attempt_limit(emulator: Emulator) -> None:
     session = FlakySession(failures=10)
-    client = aksk_client(emulator, sleep=lambda s: None, session=session, retry=RetryPolicy(max_attempts=3))
+    client = aksk_client(emulator, clock=NO_WAIT, session=session, retry=RetryPolicy(max_attempts=3))
     with pytest.raises(ApiError) as error:
         client.list_notebooks()
     assert error.value.http_status == 503 and session.calls == 3

@@ -26,7 +26,7 @@ from components import (
     parse_instant,
 )
 from components.team_workspace import plan_members
-from provider.schema import NAME_PATTERN
+from provider.core.fields import NAME_PATTERN
 
 CPU = "modelarts.vm.cpu.2u"
 BIG_CPU = "modelarts.vm.cpu.8u"

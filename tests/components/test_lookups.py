@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from provider.auth import AkSkAuth
-from provider.client import ModelArtsClient
-from provider.errors import ApiError
+from provider.core.auth import AkSkAuth
+from provider.core.client import ModelArtsClient
+from provider.core.errors import ApiError
 from provider.lookups import (
     LookupFailedError,
     clear_cache,
@@ -27,7 +27,7 @@ from provider.lookups import (
     flavor_id,
     image_id,
 )
-from provider.models import Page, ImageInfo
+from provider.core.models import Page, ImageInfo
 from tests.helpers import ACCESS_KEY, PROJECT_ID, SECRET_KEY, Emulator
 
 CONDA = "27542a4a-3b37-404d-add9-a7d2d2ce6893"
@@ -278,7 +278,7 @@ def test_program_helpers_read_pulumi_stack_configuration(emulator: Emulator, mon
 
 
 def test_program_helpers_report_bad_configuration(emulator: Emulator) -> None:
-    from provider.errors import ConfigurationError
+    from provider.core.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="no credentials"):
         image_id("spark", config_get={"modelarts:endpoint": emulator.url}.get, environ={})

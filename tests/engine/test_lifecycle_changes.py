@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from provider.auth import AkSkAuth
-from provider.client import ModelArtsClient
-from provider.models import CreateNotebookRequest, VolumeRequest
+from provider.core.auth import AkSkAuth
+from provider.core.client import ModelArtsClient
+from provider.core.models import CreateNotebookRequest, VolumeRequest
 from tests.profiles import deleting_a_running_notebook, in_place
 from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, IMAGE_ID, PROJECT_ID, SECRET_KEY, Emulator, PulumiProject, notebook_spec
 

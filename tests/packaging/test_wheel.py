@@ -9,15 +9,18 @@ from tests.packaging.wheel import ROOT, built_wheel, fresh_venv, run_in
 
 IMPORTS = """
 import json, sys
-import components, emulator, provider
-import emulator.pytest_plugin, emulator.testing
-from emulator import create_app
-from provider.notebook import NotebookProvider
-from importlib.metadata import entry_points, version
+import modelarts_emulator, modelarts_notebooks
+import modelarts_notebooks.components as components
+import modelarts_emulator.pytest_plugin, modelarts_emulator.testing
+from modelarts_emulator import create_app
+from modelarts_notebooks.notebook import NotebookProvider
+from importlib.metadata import distribution, entry_points, version
 plugins = [e.value for e in entry_points(group="pytest11")]
-print(json.dumps({"files": [m.__file__ for m in (components, emulator, provider)], "version": version("modelarts-notebooks"),
-                  "module_version": provider.__version__, "plugins": plugins,
-                  "data": [str(p.name) for p in __import__("importlib.resources").resources.files("emulator").joinpath("data").iterdir()]}))
+top = sorted({f.parts[0] for f in distribution("modelarts-notebooks").files if f.suffix == ".py" and len(f.parts) > 1})
+print(json.dumps({"files": [m.__file__ for m in (components, modelarts_emulator, modelarts_notebooks)],
+                  "version": version("modelarts-notebooks"), "module_version": modelarts_notebooks.__version__,
+                  "plugins": plugins, "top": top, "team": components.TeamWorkspace.__module__,
+                  "data": [str(p.name) for p in __import__("importlib.resources").resources.files("modelarts_emulator").joinpath("data").iterdir()]}))
 """
 
 
@@ -30,6 +33,8 @@ def test_wheel_installs_and_imports_outside_the_checkout(tmp_path: Path) -> None
     for path in facts["files"]:
         assert not Path(path).resolve().is_relative_to(ROOT), f"{path} was imported from the checkout"
     assert facts["version"] == facts["module_version"]
-    assert "emulator.pytest_plugin" in facts["plugins"]
+    assert "modelarts_emulator.pytest_plugin" in facts["plugins"]
+    assert facts["top"] == ["modelarts_emulator", "modelarts_notebooks"], "every installed import name is distinctive"
+    assert facts["team"] == "modelarts_notebooks.components.team_workspace"
     assert {"flavors.json", "images.json"} <= set(facts["data"])
     run_in(vpython, "-m", "pip", "check", cwd=tmp_path)

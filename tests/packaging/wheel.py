@@ -24,9 +24,9 @@ def _run(args: list[str], cwd: Path, timeout: float = 600) -> str:
 
 @functools.lru_cache(maxsize=None)
 def built_wheel() -> Path:
-    """`python -m build --wheel` of this checkout (into a directory outside it)."""
+    """The wheel `make dist` builds (from a copy of the tracked files, so nothing is written into the checkout)."""
     out = Path(tempfile.mkdtemp(prefix="wheel-", dir=_ensure(_CACHE)))
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)], cwd=out)
+    _run(["bash", str(ROOT / "tools" / "build-dist.sh"), str(out), sys.executable], cwd=out)
     [wheel] = out.glob("modelarts_notebooks-*.whl")
     return wheel
 

@@ -11,10 +11,10 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from provider.errors import ConfigurationError, ModelArtsError, NotebookFailedError
+from provider.core.errors import ConfigurationError, ModelArtsError, NotebookFailedError
 from provider.notebook import NotebookProvider
-from provider.plan import plan
-from provider.schema import UNKNOWN
+from provider.core.plan import plan
+from provider.core.fields import UNKNOWN
 from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, PROJECT_ID, SECRET_KEY, Emulator, notebook_spec
 
 
@@ -174,7 +174,7 @@ def test_delete_of_an_already_deleted_notebook_succeeds(provider: NotebookProvid
 
 def test_delete_waits_for_a_transition_in_progress(provider: NotebookProvider, emulator: Emulator) -> None:
     created = provider.create(props())
-    provider.lifecycle._client().stop_notebook(created.id)  # STOPPING when delete arrives
+    provider.service.client().stop_notebook(created.id)  # STOPPING when delete arrives
     provider.delete(created.id, created.outs)
     assert emulator.notebooks() == []
 

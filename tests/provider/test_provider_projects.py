@@ -10,7 +10,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from provider.notebook import NotebookProvider
-from provider.schema import UNKNOWN
+from provider.core.fields import UNKNOWN
 from tests.helpers import DOMAIN, PASSWORD, PROJECT_ID, USERNAME, Emulator, notebook_spec, running_emulator
 from tests.provider.test_provider_methods import make_provider
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from provider.errors import ConfigurationError, ModelArtsError, StartRefusedError
+from provider.core.errors import ConfigurationError, ModelArtsError, StartRefusedError
 from provider.notebook import NotebookProvider
 from tests.profiles import deleting_a_running_notebook
 from tests.helpers import Emulator

@@ -12,7 +12,7 @@ import pulumi
 import pytest
 from pulumi.dynamic import Resource
 
-from provider.errors import ApiError, ConfigurationError, NotebookFailedError
+from provider.core.errors import ApiError, ConfigurationError, NotebookFailedError
 from provider.notebook import Notebook, NotebookProvider
 from tests.helpers import BIG_CPU_FLAVOR, Emulator
 from tests.provider.test_provider_methods import fail_the_next_create, make_provider, props
@@ -77,7 +77,7 @@ def test_a_refused_request_is_not_retried(provider: NotebookProvider, emulator: 
     created = provider.create(props())
     before = len(emulator.requests())
     with pytest.raises(ApiError) as refused:
-        provider.lifecycle._client().start_notebook(created.id)
+        provider.service.client().start_notebook(created.id)
     assert refused.value.http_status == 400
     assert len(emulator.requests()) == before + 1
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import requests
 from pydantic import SecretStr
 
-from provider.auth import AkSkAuth, IamTokenAuth, canonical_query, canonical_uri, encode_query, sign
+from provider.core.auth import AkSkAuth, IamTokenAuth, canonical_query, canonical_uri, encode_query, sign
 
 VECTOR_DATE = datetime(2020, 6, 8, 2, 39, 0, tzinfo=timezone.utc)
 

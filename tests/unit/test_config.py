@@ -6,8 +6,8 @@ from typing import Optional
 
 import pytest
 
-from provider.config import load_settings, unknown_keys
-from provider.errors import ConfigurationError
+from provider.core.config import load_settings, unknown_keys
+from provider.core.errors import ConfigurationError
 
 AKSK = {"modelarts:region": "eu-de", "modelarts:projectId": "p" * 32, "modelarts:accessKey": "AK",
         "modelarts:secretKey": "SK-very-secret"}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provider.creation import LIVE_FIXED_VALUES
-from provider.fields import FIELDS, Change, names, program_inputs, reference_table
-from provider.inputs import NotebookInputs
+from provider.core.creation import LIVE_FIXED_VALUES
+from provider.core.fields import FIELDS, Change, names, program_inputs, reference_table
+from provider.core.inputs import NotebookInputs
 from provider.notebook import NotebookArgs
-from provider.plan import NEEDS_STOPPED, PLAIN_UPDATE_FIELDS, REPLACE_FIELDS, SETTING_FIELDS, SPECIAL_UPDATE_FIELDS
+from provider.core.plan import NEEDS_STOPPED, PLAIN_UPDATE_FIELDS, REPLACE_FIELDS, SETTING_FIELDS, SPECIAL_UPDATE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 

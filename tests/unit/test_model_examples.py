@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import pytest
 from pydantic import BaseModel, SecretStr
 
-from provider.auth import IamTokenAuth
-from provider.models import (
+from provider.core.auth import IamTokenAuth
+from provider.core.models import (
     CreateNotebookRequest,
     DataVolume,
     FlavorPage,

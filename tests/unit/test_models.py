@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from provider.models import (
+from provider.core.models import (
     CreateNotebookRequest,
     EndpointRequest,
     FlavorPage,

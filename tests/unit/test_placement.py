@@ -9,11 +9,11 @@ from typing import Any, Optional
 import pytest
 import requests
 
-from provider.auth import AkSkAuth, IamTokenAuth
-from provider.config import ProviderSettings, load_settings
-from provider.errors import ConfigurationError
-from provider.placement import ClientPool, placement_problems, with_placement
-from provider.plan import plan
+from provider.core.auth import AkSkAuth, IamTokenAuth
+from provider.core.config import ProviderSettings, load_settings
+from provider.core.errors import ConfigurationError
+from provider.core.placement import ClientPool, placement_problems, with_placement
+from provider.core.plan import plan
 
 MAIN, OTHER = "a" * 32, "b" * 32
 AKSK = {"modelarts:region": "eu-de", "modelarts:projectId": MAIN, "modelarts:accessKey": "AK",

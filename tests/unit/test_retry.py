@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from provider.retry import Backoff, RetryBudget, RetryPolicy
+from provider.core.retry import Backoff, RetryBudget, RetryPolicy
 
 
 class FakeClock:

@@ -8,7 +8,7 @@ import types
 from concurrent.futures import ThreadPoolExecutor
 
 from provider import sdk_server_patch as host
-from provider.errors import ModelArtsError
+from provider.core.errors import ModelArtsError
 
 
 def test_the_executor_running_a_call_is_found_and_widened() -> None:

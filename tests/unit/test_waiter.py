@@ -6,15 +6,14 @@ from typing import Optional
 
 import pytest
 
-from provider.errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
-from provider.models import NotebookInfo
-from provider.waiter import (
+from provider.core.errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
+from provider.core.models import NotebookInfo
+from provider.core.waiter import (
     NOTEBOOK_CREATED,
     NOTEBOOK_DELETED,
     NOTEBOOK_RUNNING,
     NOTEBOOK_SETTLED,
     NOTEBOOK_STOPPED,
-    Clock,
     DelayPolicy,
     WaitRule,
     wait_for,
@@ -60,13 +59,15 @@ def test_rule_table(rule: WaitRule, status: Optional[str], elapsed: float, verdi
     assert rule.outcome(status, elapsed) == verdict
 
 
-class FakeClock(Clock):
+class FakeClock:
     def __init__(self) -> None:
         self.t = 0.0
         self.sleeps: list[float] = []
-        super().__init__(now=lambda: self.t, sleep=self._sleep)
 
-    def _sleep(self, seconds: float) -> None:
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.t += seconds
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Callable
 
 from .errors import ConfigurationError, NotebookFailedError, NotModifiableInStatus
-from .inputs import NotebookInputs, split_identity, with_identity
+from .identity import split_identity, with_identity
+from .inputs import NotebookInputs
 from .models import EVS_MAX_GB, NotebookInfo, NotebookStatus, UpdateNotebookRequest
 from .operations import LiveNotebook, ObsMounts
 from .plan import Grow, Plan, RenewLease, Start, Step, Stop, SyncMounts, Update

@@ -6,13 +6,13 @@ Sending, and the retries that cannot do harm, are the transport's
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import requests
 from pydantic import BaseModel
 
 from .auth import encode_query
+from .clock import SYSTEM_CLOCK, Clock
 from .errors import NotebookNotFound, UnexplainedNotFound, UnknownRoute
 from .retry import RetryPolicy
 from .transport import CallStats, Transport
@@ -46,12 +46,12 @@ class ModelArtsClient:
         retry: RetryPolicy = RetryPolicy(),
         timeout: float = 30.0,
         on_retry: Optional[Callable[[str], None]] = None,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = SYSTEM_CLOCK,
         session: Optional[requests.Session] = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.project_id = project_id
-        self.transport = Transport(auth, retry=retry, timeout=timeout, on_retry=on_retry, sleep=sleep,
+        self.transport = Transport(auth, retry=retry, timeout=timeout, on_retry=on_retry, clock=clock,
                                    session=session)
 
     @property

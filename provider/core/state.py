@@ -12,7 +12,8 @@ import ipaddress
 from datetime import datetime, timezone
 from typing import Any, Mapping, Optional
 
-from .inputs import INPUT_KEYS, split_identity
+from .identity import split_identity
+from .inputs import INPUT_KEYS
 from .models import NotebookInfo, NotebookStatus
 
 S = NotebookStatus

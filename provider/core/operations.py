@@ -11,14 +11,12 @@ success once the live state shows it.
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TypeVar
 
-import pulumi
-
 from . import waiter
 from .client import ModelArtsClient
+from .clock import SYSTEM_CLOCK, Clock
 from .errors import (
     AlreadyRunning,
     AlreadyStopped,
@@ -42,6 +40,7 @@ from .models import (
     NotebookStatus,
     UpdateNotebookRequest,
 )
+from .report import DEFAULT_REPORTER, Reporter
 from .retry import Backoff
 from .state import mount_key
 from .timings import CallTimings, LearnedTimings
@@ -65,6 +64,8 @@ class Target:
     timeouts: Timeouts = field(default_factory=Timeouts)
     learned: LearnedTimings = field(default_factory=LearnedTimings)
     call: CallTimings = field(default_factory=CallTimings)
+    clock: Clock = SYSTEM_CLOCK
+    report: Reporter = DEFAULT_REPORTER
 
 
 class LiveNotebook:
@@ -92,15 +93,16 @@ class LiveNotebook:
     def wait(self, rule: waiter.WaitRule, first: Optional[NotebookInfo] = None) -> Optional[NotebookInfo]:
         """Wait until `rule` holds; the notebook then (None if gone). Learns the transition's time."""
         kind = rule.learns
-        started = time.monotonic()
+        clock = self.target.clock
+        started = clock.now()
         expected = (self.target.call.hint(kind) or self.target.learned.expected(kind)) if kind else None
         notebook = waiter.wait_for(
             self.find, rule, notebook_id=self.id, name=self.target.label,
-            timeout=getattr(self.target.timeouts, rule.timeout_key), first=_with_status(first),
-            on_poll=_progress_reporter(self.target.label, rule.doing), expected=expected,
+            timeout=getattr(self.target.timeouts, rule.timeout_key), first=_with_status(first), clock=clock,
+            on_poll=_progress_reporter(self.target, rule.doing), expected=expected,
         )
         if kind and first is not None:  # a transition this call started and saw through
-            took = time.monotonic() - started
+            took = clock.now() - started
             self.target.learned.record(kind, took)
             self.target.call.record(kind, took)
         if notebook is not None and notebook is first:
@@ -120,9 +122,9 @@ class LiveNotebook:
             try:
                 return request()
             except OutcomeUnknown as lost:
-                time.sleep(RESEND_BACKOFF.delay(attempt) + 0.2)  # let the effect, if any, show
+                self.target.clock.sleep(RESEND_BACKOFF.delay(attempt) + 0.2)  # let the effect, if any, show
                 if took_effect():
-                    pulumi.log.debug(f"notebook {self.target.label!r}: {doing} took effect although its answer was lost")
+                    self.target.report.debug(f"notebook {self.target.label!r}: {doing} took effect although its answer was lost")
                     return None
                 if attempt == RESEND_ATTEMPTS:
                     raise ModelArtsError(
@@ -150,7 +152,7 @@ class LiveNotebook:
         except LeaseRefused:
             if auto_stop is None or auto_stop.enabled:
                 raise
-            warn_lease_fallback(self.target.label)
+            warn_lease_fallback(self.target)
             first = self._send_start(auto_stop, fallback=True)
         except (AlreadyRunning, TransitionInProgress) as busy:
             if failed:
@@ -200,7 +202,7 @@ class LiveNotebook:
         except LeaseRefused:
             if auto_stop.enabled:
                 raise
-            warn_lease_fallback(self.target.label)
+            warn_lease_fallback(self.target)
             self.send(lambda: self.client.renew_lease(self.id, auto_stop.lease_request(fallback=True)), renewed, "renew")
 
     # ---- delete -----------------------------------------------------------------
@@ -317,12 +319,13 @@ class ObsMounts:
             except StorageNotFound:
                 return None
         target = self.notebook.target
-        waiter.wait_for(fetch, rule, notebook_id=self.id, name=target.label, timeout=target.timeouts.update)
+        waiter.wait_for(fetch, rule, notebook_id=self.id, name=target.label, timeout=target.timeouts.update,
+                        clock=target.clock)
 
 
-def warn_lease_fallback(label: str) -> None:
-    pulumi.log.warn(
-        f"notebook {label!r}: the service refuses auto-stop off (duration -1); using the longest auto-stop it "
+def warn_lease_fallback(target: Target) -> None:
+    target.report.warn(
+        f"notebook {target.label!r}: the service refuses auto-stop off (duration -1); using the longest auto-stop it "
         "documents (24 h) instead"
     )
 
@@ -331,7 +334,7 @@ def _with_status(notebook: Optional[NotebookInfo]) -> Optional[NotebookInfo]:
     return notebook if notebook is not None and notebook.status else None
 
 
-def _progress_reporter(name: str, doing: str) -> Callable[[Any, float], None]:
+def _progress_reporter(target: Target, doing: str) -> Callable[[Any, float], None]:
     """Long waits say what is happening, so a pipeline log shows progress instead of silence."""
     last = [0.0]
 
@@ -343,6 +346,6 @@ def _progress_reporter(name: str, doing: str) -> Callable[[Any, float], None]:
         for progress in getattr(subject, "action_progress", None) or []:
             if progress.status == "PROCESSING":
                 step = f", step {progress.step}: {progress.step_description or progress.description or ''}".rstrip(": ")
-        pulumi.log.info(f"notebook {name!r} {doing}: {subject.status}{step} ({elapsed:.0f}s)")
+        target.report.info(f"notebook {target.label!r} {doing}: {subject.status}{step} ({elapsed:.0f}s)")
 
     return report

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from .client import ModelArtsClient
 from .config import PROJECT_ID_PATTERN, REGION_PATTERN, ProviderSettings
-from .schema import UNKNOWN
+from .fields import UNKNOWN
 
 # The regions of the OTC public cloud; the stack's own region is accepted as well.
 KNOWN_REGIONS = ("eu-de", "eu-nl", "eu-ch2")

@@ -10,10 +10,10 @@ alike and each rule can be tested as a table.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from .clock import SYSTEM_CLOCK, Clock
 from .errors import NotebookFailedError, NotebookGoneError, WaitTimeoutError
 from .models import FAILED_STATUSES, NotebookInfo, NotebookStatus
 
@@ -161,14 +161,6 @@ OBS_UNMOUNTED = WaitRule(
 )
 
 
-@dataclass
-class Clock:
-    """Time source and sleeper, replaceable in tests."""
-
-    now: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-
-
 def wait_for(
     fetch: Callable[[], Optional[Any]],
     rule: WaitRule,
@@ -187,7 +179,7 @@ def wait_for(
     transition; it counts as the first observation (saves a read).
     `expected` is how long such a transition took before, if known.
     """
-    clock = clock or Clock()
+    clock = clock or SYSTEM_CLOCK
     started = clock.now()
     notebook = first
     observed = first is not None

@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from .clock import SYSTEM_CLOCK, Clock
 from .errors import TOKEN_REJECTED_CODES, ApiError, ModelArtsError, OutcomeUnknown, Throttled, TransportError, error_class
 from .retry import RetryBudget, RetryPolicy
 
@@ -50,7 +50,7 @@ class Transport:
         retry: RetryPolicy = RetryPolicy(),
         timeout: float = 30.0,
         on_retry: Optional[Callable[[str], None]] = None,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = SYSTEM_CLOCK,
         session: Optional[requests.Session] = None,
     ) -> None:
         self.auth = auth
@@ -58,8 +58,8 @@ class Transport:
         self.timeout = timeout
         self.on_retry = on_retry
         self.stats = CallStats()
-        self.budget = RetryBudget(retry)
-        self._sleep = sleep
+        self.budget = RetryBudget(retry, now=clock.now)
+        self._clock = clock
         self._rng = random.Random()
         self._session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
@@ -72,10 +72,10 @@ class Transport:
     def send(self, method: str, url: str, path: str, *, body: Optional[dict[str, Any]] = None,
              notebook_id: Optional[str] = None) -> Any:
         """Send one API operation and return its parsed JSON body (None when empty)."""
-        call = _Call(method, url, path, body, notebook_id)
+        call = _Call(method, url, path, body, notebook_id, started=self._clock.now())
         while True:
             call.attempt += 1
-            self.budget.wait_turn(self._sleep)
+            self.budget.wait_turn(self._clock.sleep)
             self.stats.count()
             try:
                 response = self._session.request(method, url, data=call.data, headers=call.headers, auth=self.auth,
@@ -131,7 +131,7 @@ class Transport:
     def _may_retry(self, call: "_Call", retry_after: Optional[float]) -> bool:
         if call.attempt >= self.retry.max_attempts:
             return False
-        if time.monotonic() - call.started + (retry_after or 0.0) >= self.retry.total_seconds:
+        if self._clock.now() - call.started + (retry_after or 0.0) >= self.retry.total_seconds:
             return False
         return self.budget.try_spend()
 
@@ -142,7 +142,7 @@ class Transport:
         if self.on_retry:
             self.on_retry(f"retrying {call.method} {call.path}: {why} in {delay:.1f}s "
                           f"(attempt {call.attempt + 1} of {self.retry.max_attempts})")
-        self._sleep(delay)
+        self._clock.sleep(delay)
 
 
 @dataclass
@@ -152,9 +152,9 @@ class _Call:
     path: str
     body: Optional[dict[str, Any]]
     notebook_id: Optional[str]
+    started: float
     attempt: int = 0
     token_renewed: bool = False
-    started: float = field(default_factory=time.monotonic)
 
     @property
     def reading(self) -> bool:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from .schema import NAME_PATTERN, NAME_RULE
+from .fields import NAME_PATTERN, NAME_RULE
 
 # ---- enums, spelled as the reference spells them ----------------------------
 

@@ -8,8 +8,15 @@ rendered from it. Kept free of heavy imports: programs load it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
+
+# The SDK's marker for a value not known until apply (preview of a new stack).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+NAME_RULE = "1-128 characters from A-Z a-z 0-9 _ -"
 
 
 class Change(str, Enum):
@@ -47,7 +54,8 @@ FIELDS: tuple[InputField, ...] = (
     InputField("volume", Change.GROW, "`{category: EVS|EFS|SFS, ownership: MANAGED|DEDICATED, capacity: GB, uri?, "
                "id?}`; EVS 5..4096 GB; DEDICATED only with EFS, then `uri` and `id`"),
     InputField("running", Change.RUN_STATE, "bool, default `true`: the desired run state"),
-    InputField("description", Change.IN_PLACE, "at most 480 characters, none of `& < > \" ' /`"),
+    InputField("description", Change.IN_PLACE, "at most 482 characters (the service's 512 less the identity "
+               "marker), none of `& < > \" ' /`"),
     InputField("endpoints", Change.IN_PLACE, "`[{service: NOTEBOOK|SSH, key_pair_names: [...], allowed_access_ips: "
                "[<= 5 public IPs or CIDRs]}]`"),
     InputField("workspace_id", Change.REPLACE, "workspace id"),
@@ -90,3 +98,33 @@ def reference_table() -> str:
             rules = f.rules.replace("|", "\\|")
             rows.append(f"| `{f.name}` | {rules} | {f.change.value} |")
     return "\n".join(rows)
+
+
+@dataclass(frozen=True)
+class OutputField:
+    name: str
+    description: str
+    secret: bool = False
+    internal: bool = False  # kept in state for the provider's own use
+
+
+# Computed outputs of a Notebook, beside the echo of its inputs.
+OUTPUTS: tuple[OutputField, ...] = (
+    OutputField("notebook_id", "the notebook's id (also the resource id)"),
+    OutputField("status", "the live status: RUNNING, STOPPED, ... as the service reports it"),
+    OutputField("url", "the JupyterLab address while RUNNING"),
+    OutputField("token", "the notebook's access token; a secret", secret=True),
+    OutputField("image", "the image the notebook runs: `{id, name, swr_path, type, ...}`"),
+    OutputField("lease", "the auto-stop lease as the service reports it"),
+    OutputField("auto_stop_at", "when the service will stop the notebook (ISO 8601, UTC), while RUNNING"),
+    OutputField("ssh_address", "the SSH endpoint's address, when an SSH endpoint is declared"),
+    OutputField("fail_reason", "the service's reason for a failed status"),
+    OutputField("action_progress", "the steps of the transition under way, as the service reports them"),
+    OutputField("create_at", "when the notebook was created (epoch ms)"),
+    OutputField("timings", "seconds each kind of transition last took: the next run polls at the right moments",
+                internal=True),
+    OutputField("declared", "declared values the live ones may overwrite in state", internal=True),
+)
+OUTPUT_KEYS: tuple[str, ...] = tuple(f.name for f in OUTPUTS)
+# Never change on an existing notebook.
+STABLE_OUTPUTS = ("notebook_id", "identity")

@@ -10,11 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Optional
 
-from pulumi.dynamic import CheckFailure
-
 from .client import ModelArtsClient
 from .errors import ImageNotFound, ModelArtsError
-from .inputs import UNKNOWN, NotebookInputs
+from .fields import UNKNOWN
+from .inputs import NotebookInputs, Problem
 from .lookups import find_image
 from .models import Flavor, ImageInfo
 from .placement import Placement
@@ -40,16 +39,16 @@ class Catalogue:
 
     def resolve_image(
         self, where: Placement, name: str, tag: Optional[str]
-    ) -> tuple[Optional[str], Optional[CheckFailure]]:
+    ) -> tuple[Optional[str], Optional[Problem]]:
         """`image_name` (and `image_tag`) to an image id; ambiguity lists the candidates."""
         try:
             image = self._cached(where, f"image-name:{name}:{tag}",
                                  lambda: find_image(self._client(where), name, tag=tag))
         except ModelArtsError as error:
-            return None, CheckFailure("image_name", str(error))
+            return None, Problem("image_name", str(error))
         return str(image.id), None
 
-    def check(self, where: Placement, inputs: NotebookInputs) -> list[CheckFailure]:
+    def check(self, where: Placement, inputs: NotebookInputs) -> list[Problem]:
         """The flavor and image must exist, and the image must run on the flavor's category."""
         try:
             flavor = self._flavor(where, inputs) if inputs.flavor != UNKNOWN else None
@@ -57,9 +56,9 @@ class Catalogue:
                 self._unknown_flavor(where, inputs.flavor)]
             image = self._image(where, inputs)
         except ModelArtsError as error:
-            return [CheckFailure("", f"could not check flavor and image against the service: {error}")]
+            return [Problem("", f"could not check flavor and image against the service: {error}")]
         if image is None and inputs.image_id not in (None, UNKNOWN):
-            failures.append(CheckFailure(
+            failures.append(Problem(
                 "image_id", f"no image with id {inputs.image_id!r} (list them with GET /v1/{{project_id}}/images)"
             ))
         if flavor is not None and image is not None:
@@ -75,9 +74,9 @@ class Catalogue:
             return Flavor(id=inputs.flavor)  # an empty catalogue judges nothing
         return flavors.get(inputs.flavor)
 
-    def _unknown_flavor(self, where: Placement, flavor: str) -> CheckFailure:
+    def _unknown_flavor(self, where: Placement, flavor: str) -> Problem:
         available = ", ".join(sorted(self._flavors(where)))
-        return CheckFailure("flavor", f"unknown flavor {flavor!r}; available: {available}")
+        return Problem("flavor", f"unknown flavor {flavor!r}; available: {available}")
 
     def _image(self, where: Placement, inputs: NotebookInputs) -> Optional[ImageInfo]:
         if inputs.image_id is None or inputs.image_id == UNKNOWN:
@@ -89,12 +88,12 @@ class Catalogue:
             return None
 
 
-def _category_mismatch(flavor: Flavor, image: ImageInfo) -> list[CheckFailure]:
+def _category_mismatch(flavor: Flavor, image: ImageInfo) -> list[Problem]:
     """The service refuses an image whose resource categories lack the flavor's category."""
     categories = [c.upper() for c in (image.resource_categories or [])]
     if not flavor.category or not categories or flavor.category.upper() in categories:
         return []
-    return [CheckFailure(
+    return [Problem(
         "image_id",
         f"image {image.name or image.id!r} runs on {', '.join(categories)} flavors, and flavor {flavor.id!r} is "
         f"{flavor.category.upper()}; choose an image for {flavor.category.upper()} or another flavor",

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pulumi.errors import RunError
-
 # "The token expired / is invalid": renew the IAM token once and repeat the call.
 TOKEN_REJECTED_CODES = frozenset({"ModelArts.0202", "ModelArts.0203"})
 # Busy or overloaded answers worth retrying after a pause (the request had no effect).
@@ -25,14 +23,6 @@ class ModelArtsError(Exception):
 
 class ConfigurationError(ModelArtsError):
     """Missing or contradictory provider configuration."""
-
-
-class ProgramError(ModelArtsError, RunError):
-    """A program declared a resource wrongly (an unknown or missing argument).
-
-    Also a `RunError`, which Pulumi's language hosts report as its message alone:
-    the fix is in the program, and a traceback of the SDK would hide it.
-    """
 
 
 class AuthenticationError(ModelArtsError):

@@ -7,11 +7,10 @@ per field, naming what is allowed, before anything is sent.
 
 from __future__ import annotations
 
-import re
 import typing
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Mapping, Optional
 
-from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from .models import (
@@ -31,34 +30,22 @@ from .models import (
     check_name,
     upper_enum,
 )
-from .schema import UNKNOWN
+from .fields import UNKNOWN
+from .identity import MARKER_LENGTH, with_identity
 
 
 RunStateDrift = Literal["enforce", "ignore"]
 
-# Appended to the description so the provider can recognise, exactly, the
-# notebook it created for one resource even when a create was interrupted
-# (names may repeat and the list API's name filter is fuzzy). Only characters
-# the description allows.
-IDENTITY_PREFIX = " [managed-by:"
-IDENTITY_PATTERN = re.compile(r" \[managed-by:([0-9a-f]{16})\]$")
+# The service takes descriptions of up to 512 characters; the marker rides at the end.
+DESCRIPTION_MAX = 512 - MARKER_LENGTH
 
 
-def with_identity(description: Optional[str], identity: Optional[str]) -> Optional[str]:
-    if not identity:
-        return description
-    return f"{description or ''}{IDENTITY_PREFIX}{identity}]"
+@dataclass(frozen=True)
+class Problem:
+    """One input that cannot be accepted: the field (dotted path) and why, naming what is allowed."""
 
-
-def split_identity(description: Optional[str]) -> tuple[Optional[str], Optional[str]]:
-    """(the user's description, the identity marker) of a live description."""
-    if not description:
-        return description, None
-    match = IDENTITY_PATTERN.search(description)
-    if not match:
-        return description, None
-    user = description[: match.start()]
-    return (user or None), match.group(1)
+    field: str
+    reason: str
 
 
 class AutoStop(BaseModel):
@@ -173,8 +160,9 @@ class NotebookInputs(BaseModel):
         if value is None:
             return None
         # Room is kept for the identity marker the provider appends.
-        if len(value) > 512 - 32:
-            raise ValueError(f"must be at most {512 - 32} characters (the provider appends a 32-character marker), got {len(value)}")
+        if len(value) > DESCRIPTION_MAX:
+            raise ValueError(f"must be at most {DESCRIPTION_MAX} characters (the provider appends a "
+                             f"{MARKER_LENGTH}-character marker), got {len(value)}")
         return check_description(value)
 
     @model_validator(mode="after")
@@ -235,7 +223,7 @@ def parse_inputs(props: Mapping[str, Any]) -> NotebookInputs:
 
 def validate_inputs(
     news: Mapping[str, Any], output_keys: tuple[str, ...] = ()
-) -> tuple[Optional[NotebookInputs], list[CheckFailure]]:
+) -> tuple[Optional[NotebookInputs], list[Problem]]:
     """Check the program's inputs; one failure per bad field, naming what is allowed.
 
     Fields whose value is not known yet (preview) are not judged.
@@ -243,7 +231,7 @@ def validate_inputs(
     inputs = {k: v for k, v in news.items() if k in INPUT_KEYS and v is not None}
     unknown_fields = {k for k, v in inputs.items() if has_unknown(v)}
     failures = [
-        CheckFailure(key, f"unknown input {key!r}; the Notebook resource takes: {', '.join(INPUT_KEYS)}")
+        Problem(key, f"unknown input {key!r}; the Notebook resource takes: {', '.join(INPUT_KEYS)}")
         for key in news
         if key not in INPUT_KEYS and key not in output_keys and key != "__provider" and news[key] is not None
     ]
@@ -254,7 +242,7 @@ def validate_inputs(
             if item["loc"] and item["loc"][0] in unknown_fields:
                 continue
             field = ".".join(str(part) for part in item["loc"]) or "inputs"
-            failures.append(CheckFailure(field, _reason(item)))
+            failures.append(Problem(field, _reason(item)))
         return None, failures
 
 

@@ -8,11 +8,9 @@ description) over a bounded time found nothing; found, it is adopted.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-import time
 from typing import Callable, Optional
-
-import pulumi
 
 from . import waiter
 from .errors import (
@@ -25,7 +23,8 @@ from .errors import (
     TransportError,
 )
 from .fields import Change, names
-from .inputs import NotebookInputs, split_identity
+from .identity import split_identity
+from .inputs import NotebookInputs
 from .models import NotebookInfo, NotebookStatus
 from .retry import Backoff
 from .operations import LiveNotebook, Target, warn_lease_fallback
@@ -45,7 +44,7 @@ class Creation:
 
     def live(self, notebook_id: str) -> LiveNotebook:
         t = self.template
-        return LiveNotebook(Target(t.client, notebook_id, t.label, t.timeouts, t.learned, t.call))
+        return LiveNotebook(dataclasses.replace(t, notebook_id=notebook_id))
 
     def obtain(self) -> tuple[LiveNotebook, bool]:
         """The resource's notebook, settled; and whether it was adopted (its mounts unknown)."""
@@ -84,7 +83,7 @@ class Creation:
             except LeaseRefused:
                 if lease_fallback or self.inputs.auto_stop is None or self.inputs.auto_stop.enabled:
                     raise
-                warn_lease_fallback(self.inputs.name)
+                warn_lease_fallback(self.template)
                 lease_fallback = True  # refused: nothing was created
                 continue
             except (OutcomeUnknown, TransportError, ApiError) as error:
@@ -108,12 +107,13 @@ class Creation:
         """Look for the notebook a lost create may have made, for up to `timeouts.create_lookup` seconds."""
         if not self.inputs.identity:
             return None
-        deadline = time.monotonic() + self.inputs.limits.create_lookup
+        clock = self.template.clock
+        deadline = clock.now() + self.inputs.limits.create_lookup
         backoff = Backoff(base_delay=0.5, max_delay=8.0)
         for attempt in itertools.count(1):
-            time.sleep(min(backoff.delay(attempt) + 0.25, max(0.0, deadline - time.monotonic())))
+            clock.sleep(min(backoff.delay(attempt) + 0.25, max(0.0, deadline - clock.now())))
             found = self.find_own()
-            if found is not None or time.monotonic() >= deadline:
+            if found is not None or clock.now() >= deadline:
                 return found
         raise AssertionError("unreachable")
 
@@ -131,7 +131,7 @@ class Creation:
                 continue
             if candidate.status in (S.DELETING, S.DELETED) or not candidate.id:
                 continue
-            pulumi.log.warn(
+            self.template.report.warn(
                 f"notebook {self.inputs.name!r}: found {candidate.id} ({candidate.status}) left by an interrupted "
                 "earlier run of this resource; adopting it instead of creating another"
             )

@@ -81,6 +81,12 @@ FIELDS: tuple[InputField, ...] = (
 )
 
 
+def pulumi_name(name: str) -> str:
+    """The property name other Pulumi languages use (camelCase): `image_id` is `imageId`."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def names(*changes: Change) -> tuple[str, ...]:
     return tuple(f.name for f in FIELDS if f.change in changes)
 

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 from .app import create_app
 from .server import build_server, is_loopback, quiet_access_log
+from .clock import CLOCK_MODES, EmulatorClock
 from .settings import NOT_FOUND_STYLES, PROFILES, READINGS, Settings
 
 
@@ -31,6 +32,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--port-file", help="also write the bound port number to this file")
     p.add_argument("--allow-non-loopback", action="store_true", help="allow binding to a non-loopback host")
     p.add_argument("--transition-seconds", type=float, default=defaults.transition_seconds)
+    p.add_argument("--clock", choices=CLOCK_MODES, default="wall",
+                   help="wall: real seconds; driven: time moves only when told (tests)")
+    p.add_argument("--tick-seconds", type=float, default=0.0,
+                   help="with --clock driven: how far every API request moves time")
     p.add_argument("--access-key", default=defaults.access_key)
     p.add_argument("--secret-key", default=defaults.secret_key)
     p.add_argument("--project-id", default=defaults.project_id)
@@ -128,12 +133,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"emulator: {exc}", file=sys.stderr)
         return 2
+    if args.tick_seconds < 0:
+        print("emulator: --tick-seconds must be >= 0", file=sys.stderr)
+        return 2
 
     quiet_access_log(args.log_requests)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
-        server = build_server(create_app(settings), settings.host, settings.port)
+        clock = EmulatorClock(args.clock, args.tick_seconds)
+        server = build_server(create_app(settings, clock), settings.host, settings.port)
     except OSError as exc:
         print(f"emulator: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -44,6 +44,7 @@ def _gate() -> Response | None:
     if not g.api:
         return None
     ctx = emulator()
+    ctx.on_api_request()
     g.auth = "none" if path.startswith("/v3/auth/tokens") else auth_kind(request.headers)
 
     with ctx.lock:
@@ -62,6 +63,7 @@ def _gate() -> Response | None:
             settings=ctx.settings,
             tokens=ctx.tokens,
             now=ctx.now(),
+            signed_now=ctx.signature_now(),
             method=request.method,
             path=path,
             raw_query=request.query_string.decode("latin-1"),
@@ -144,8 +146,8 @@ class _ResetMiddleware:
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
-    """Build one emulator. `clock` (seconds since the epoch) lets tests move
-    time by hand instead of sleeping."""
+    """Build one emulator. `clock` (seconds since the epoch; default an
+    `EmulatorClock` on the wall clock) lets tests move time instead of sleeping."""
     app = Flask("emulator", static_folder=None)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["emulator"] = Emulator(settings or Settings(), clock)

@@ -88,18 +88,21 @@ def authenticate(
     raw_query: str,
     headers: HeaderLookup,
     body: bytes,
+    signed_now: float | None = None,
 ) -> Caller:
     """Check token or AK/SK credentials; raise ApiError when they fail.
 
     `headers` is case-insensitive (werkzeug's EnvironHeaders), as the docs
-    themselves spell `X-auth-Token` and `X-Auth-Token`.
+    themselves spell `X-auth-Token` and `X-Auth-Token`. Tokens expire on the
+    emulator's time `now`; a signature's date is judged against `signed_now`
+    (the wall clock when time is driven; `now` when not given).
     """
     token = headers.get("X-Auth-Token")
     if token:
         return _check_token(tokens, token, int(now * 1000))
     authorization = headers.get("Authorization")
     if authorization:
-        return _check_signature(settings, now, method, path, raw_query, headers, body, authorization)
+        return _check_signature(settings, now if signed_now is None else signed_now, method, path, raw_query, headers, body, authorization)
     raise ApiError("ModelArts.0201")
 
 

@@ -5,6 +5,7 @@ JSON body). The routes import this module, never the app that wires them.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ from .catalog import Catalog
 from .errors import ApiError
 from .faults import FaultInjector
 from .reqlog import RequestLog
-from .settings import Clock, Settings, system_clock
+from .clock import EmulatorClock
+from .settings import Clock, Settings
 from .mounts import MountStore
 from .store import NotebookStore
 
@@ -25,7 +27,10 @@ from .store import NotebookStore
 class Emulator:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.clock: Clock = clock or system_clock
+        # What `reset()` returns to: the settings the emulator was started with.
+        self._started_with = copy.deepcopy(settings)
+        self.clock: Clock = clock or EmulatorClock()
+        self._clock_started_with = _clock_setup(self.clock)
         # One re-entrant lock guards settings changes, the catalogue, the
         # notebooks, the tokens, the request log and the faults.
         self.lock = threading.RLock()
@@ -66,9 +71,25 @@ class Emulator:
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
 
+    def signature_now(self) -> float:
+        """The time a signed request's date is judged against: the wall clock when time is driven."""
+        wall = getattr(self.clock, "wall", None)
+        return float(wall()) if callable(wall) else self.clock()
+
+    def on_api_request(self) -> None:
+        """Driven time moves by its tick on every API request."""
+        tick = getattr(self.clock, "on_api_request", None)
+        if callable(tick):
+            tick()
+
     def reset(self) -> None:
-        """Back to a fresh start; settings changed at run time are kept."""
+        """Back to a fresh start: no notebooks, requests, tokens or faults, every setting as
+        started, and driven time restarted at the wall time."""
         with self.lock:
+            for name in vars(self._started_with):
+                setattr(self.settings, name, copy.deepcopy(getattr(self._started_with, name)))
+            if isinstance(self.clock, EmulatorClock) and self._clock_started_with is not None:
+                self.clock.configure(*self._clock_started_with)
             self._projects.clear()
             self.catalog.reset()
             self.tokens.clear()
@@ -101,3 +122,8 @@ def json_body() -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError("ModelArts.6400", "(not valid JSON)")
+
+
+def _clock_setup(clock: Clock) -> tuple[str, float] | None:
+    """The mode and tick an `EmulatorClock` started with (None for any other clock)."""
+    return (clock.mode, clock.tick_seconds) if isinstance(clock, EmulatorClock) else None

@@ -51,11 +51,23 @@ class EmulatorControl:
         response.raise_for_status()
         return response.json()
 
-    def reset(self, **config: Any) -> None:
-        """Forget every notebook and request, then apply the test defaults plus `config`."""
+    def reset(self, *, tick_seconds: Optional[float] = None, **config: Any) -> None:
+        """Back to the emulator as started (no notebooks, requests, faults; every setting and the
+        clock as at start), then the test defaults plus `config`, and the clock's tick if given."""
         self._post("reset")
         self._post("config", {"transition_seconds": 0.3, "not_found_style": "6309", "keep_deleted": False,
                               "max_notebooks": 10, **config})
+        if tick_seconds is not None:
+            self.set_clock(tick_seconds=tick_seconds)
+
+    def advance(self, seconds: float) -> float:
+        """Move driven time forward; returns the emulator's time after the move."""
+        return float(self._post("clock", {"advance": seconds})["now"])
+
+    def set_clock(self, *, mode: Optional[str] = None, tick_seconds: Optional[float] = None) -> dict:
+        """Switch between `wall` and `driven` time, or set how far each API request moves driven time."""
+        body = {k: v for k, v in (("mode", mode), ("tick_seconds", tick_seconds)) if v is not None}
+        return dict(self._post("clock", body))
 
     def configure(self, **config: Any) -> None:
         self._post("config", config)

@@ -119,6 +119,7 @@ def _require_iam_caller() -> None:
                 settings=ctx.settings,
                 tokens=ctx.tokens,
                 now=ctx.now(),
+                signed_now=ctx.signature_now(),
                 method=request.method,
                 path=request.path,
                 raw_query=request.query_string.decode("latin-1"),

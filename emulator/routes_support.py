@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from .clock import EmulatorClock
 from .context import emulator, locked
 from .errors import ApiError
 from .faults import FaultRule, FaultRuleError
@@ -153,6 +154,10 @@ def _coerce(key: str, value: Any) -> Any:
         if not isinstance(value, dict):
             raise SupportError(400, f"{key} must be an object")
         return dict(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise SupportError(400, f"{key} must be a string")
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SupportError(400, f"{key} must be a number")
     return kind(value)
@@ -189,6 +194,43 @@ def change_config() -> Response:
                 raise
             raise SupportError(400, str(exc))
         return jsonify(ctx.settings.public_view())
+
+
+@blueprint.get("/clock")
+def show_clock() -> Response:
+    return jsonify(_clock_view())
+
+
+@blueprint.post("/clock")
+def change_clock() -> Response:
+    """`{"advance": seconds}` moves driven time forward; `{"mode", "tick_seconds"}` reconfigure it."""
+    body = _body()
+    unknown = set(body) - {"advance", "mode", "tick_seconds"}
+    if unknown:
+        raise SupportError(400, f"not changeable: {', '.join(sorted(unknown))}")
+    clock = emulator().clock
+    if not isinstance(clock, EmulatorClock):
+        raise SupportError(409, "this emulator runs on a clock of its own (an in-process test clock)")
+    advance = body.get("advance", 0)
+    tick = body.get("tick_seconds")
+    for key, value in (("advance", advance), ("tick_seconds", tick)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise SupportError(400, f"{key} must be a number of seconds")
+    try:
+        clock.configure(body.get("mode"), tick)
+        if advance:
+            # Transitions that fall due within the jump are stamped with the time they were due.
+            clock.advance(float(advance))
+    except ValueError as exc:
+        raise SupportError(400, str(exc))
+    return jsonify(_clock_view())
+
+
+def _clock_view() -> dict[str, Any]:
+    clock = emulator().clock
+    if isinstance(clock, EmulatorClock):
+        return clock.view()
+    return {"mode": "test", "now": clock(), "tick_seconds": 0.0}
 
 
 @blueprint.get("/tokens")

@@ -28,6 +28,7 @@ RUNTIME_SETTINGS: dict[str, Callable[[Any], Any]] = {
     "delete_running": bool,
     "lease_off_accepted": bool,
     "extra_projects": dict,
+    "next_create_fails_with": str,
 }
 
 # The readings where the API reference and live-proven clients disagree or the
@@ -93,6 +94,8 @@ class Settings:
     lease_off_accepted: bool = True
     # Further projects (id -> name) of the same account, each with its own notebooks and quota.
     extra_projects: dict[str, str] = field(default_factory=dict)
+    # When set, the next create ends in CREATE_FAILED with this fail_reason (consumed by that create).
+    next_create_fails_with: str = ""
 
     def __post_init__(self) -> None:
         """A non-lenient `profile` given here sets every reading still at its

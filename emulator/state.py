@@ -75,6 +75,7 @@ class Pending:
     due_ms: int
     cause: str
     image_id: str | None = None
+    fail_reason: str | None = None  # a transition that ends in a failure status says why
 
 
 @dataclass
@@ -157,8 +158,9 @@ class NotebookRecords:
         nb.update_at = max(nb.update_at, at_ms)
         nb.history.append({"status": status, "at_ms": at_ms, "cause": cause})
 
-    def _schedule(self, nb: Notebook, target: str, from_ms: int, cause: str, image_id: str | None = None) -> None:
-        nb.pending = Pending(target, from_ms + self.transition_ms, cause, image_id)
+    def _schedule(self, nb: Notebook, target: str, from_ms: int, cause: str, image_id: str | None = None,
+                  fail_reason: str | None = None) -> None:
+        nb.pending = Pending(target, from_ms + self.transition_ms, cause, image_id, fail_reason)
 
     def _reset_lease(self, nb: Notebook, at_ms: int) -> None:
         # Every lease-changing event makes the instance stop D after now,
@@ -214,6 +216,8 @@ class NotebookRecords:
             return
         previous = nb.status
         self._set_status(nb, target, at, pending.cause)
+        if pending.fail_reason is not None:
+            nb.fail_reason = pending.fail_reason
         if target == "RUNNING":
             nb.ever_running = True
             if previous in ("CREATING", "STARTING", "INIT"):

@@ -63,7 +63,12 @@ class NotebookStore(NotebookRecords):
             lease_enable=req.lease_ms != LEASE_OFF,
         )
         nb.history.append({"status": "CREATING", "at_ms": now_ms, "cause": "create"})
-        self._schedule(nb, "RUNNING", now_ms, "create")
+        failure = self.settings.next_create_fails_with
+        if failure:
+            self.settings.next_create_fails_with = ""  # one create only
+            self._schedule(nb, "CREATE_FAILED", now_ms, "create", fail_reason=failure)
+        else:
+            self._schedule(nb, "RUNNING", now_ms, "create")
         self.notebooks[nb.id] = nb
         return nb
 

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
@@ -47,6 +48,29 @@ def copy_project(project_dir: Path, dest: Path) -> Path:
     return dest
 
 
+class DrivenClock:
+    """A client-side clock for tests against a driven emulator: sleeping moves the emulator's
+    time instead of waiting, so a client's waits, polls and back-offs take no wall time and
+    see exactly the transitions they drive. It has the `now()`/`sleep()` of the provider's
+    clock (`provider.core.clock.Clock`)."""
+
+    def __init__(self, control: EmulatorControl) -> None:
+        self._control = control
+        self._now = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self._lock:
+            self._now += seconds
+        self._control.advance(seconds)
+
+
 class RunningEmulator(EmulatorControl):
     """An emulator process on a free loopback port, with its support routes at hand.
 
@@ -54,8 +78,8 @@ class RunningEmulator(EmulatorControl):
     """
 
     def __init__(self, transition_seconds: Optional[float] = None, extra_args: Sequence[str] = (),
-                 auth: str = "aksk") -> None:
-        self._process = EmulatorProcess(extra_args, transition_seconds=transition_seconds)
+                 auth: str = "aksk", clock: str = "wall") -> None:
+        self._process = EmulatorProcess([*extra_args, "--clock", clock], transition_seconds=transition_seconds)
         self.process = self._process.process
         self.port = self._process.port
         self._dir = self._process.log_dir
@@ -64,6 +88,10 @@ class RunningEmulator(EmulatorControl):
 
     def log_text(self) -> str:
         return self._process.log_text()
+
+    def driven_clock(self) -> DrivenClock:
+        """A clock for the code under test whose sleeps drive this emulator's time."""
+        return DrivenClock(self)
 
     def stop(self) -> None:
         self._process.stop()

@@ -78,6 +78,11 @@ class NotebookProvider(ResourceProvider):
         keys = list(getattr(req.config, "_props", {}) or {})
         self._service = NotebookService.from_config(req.config.get, keys, os.environ, reporter=EngineLog())
 
+    def use(self, service: Any) -> "NotebookProvider":
+        """Serve with a service built elsewhere (a test that drives its clock, an embedding host)."""
+        self._service = service
+        return self
+
     @property
     def service(self) -> Any:
         if self._service is None:

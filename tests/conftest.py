@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir, running_emulator
+from tests.helpers import REQUEST_TICK_SECONDS, Emulator, PulumiProject, pulumi_bin_dir, running_emulator
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,9 @@ def emulator_process() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emulator(emulator_process: Emulator) -> Emulator:
-    emulator_process.reset(profile="lenient")  # a provider or engine test may have left another reading
+    """The session's emulator as started, lenient, its time moved by every API request
+    (code on the wall clock drives it by polling; tests/profiles.py has the other choices)."""
+    emulator_process.reset(profile="lenient", tick_seconds=REQUEST_TICK_SECONDS)
     return emulator_process
 
 

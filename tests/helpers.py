@@ -24,13 +24,17 @@ DOMAIN = "emulator-domain"
 CPU_FLAVOR = "modelarts.vm.cpu.2u"
 BIG_CPU_FLAVOR = "modelarts.vm.cpu.8u"
 IMAGE_ID = "e1a07296-22a8-4f05-8bc8-e936c8e54090"
+# How far each API request moves the emulator's driven time when the code under test
+# runs on the wall clock (the engine's provider process, scripts): one transition, so
+# an action is complete at the first poll after it (progression by reads).
+REQUEST_TICK_SECONDS = 0.3
 
 
 class Emulator(RunningEmulator):
-    """`python -m emulator` on a free loopback port, controlled through /_emulator/."""
+    """`python -m emulator` on a free loopback port, on driven time, controlled through /_emulator/."""
 
     def __init__(self, transition_seconds: float = 0.3, extra_args: tuple[str, ...] = ()) -> None:
-        super().__init__(transition_seconds=transition_seconds, extra_args=extra_args)
+        super().__init__(transition_seconds=transition_seconds, extra_args=extra_args, clock="driven")
 
 
 @contextmanager

@@ -1,32 +1,41 @@
-"""The emulator's readings of the service: every provider-method and engine scenario runs under each.
+"""The emulator's readings of the service, and time under the test's control.
 
 `lenient` is the emulator's default; `strict` plays the readings where the API
 reference is stricter or silent (updates only while STOPPED, show/list without
 volume ids, no start from ERROR, list lag, capped pages, no delete while
 RUNNING, no auto-stop off).
+
+Provider-method tests run under every reading: they are where each reading is
+proven. Engine scenarios run under `lenient` only, except a module whose
+subject is a reading (it sets `READINGS = PROFILES`).
+
+The emulator runs on driven time: it moves only when a test or the code under
+test says so, never with the wall clock.
 """
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.helpers import Emulator
+from tests.helpers import REQUEST_TICK_SECONDS, Emulator
 
 PROFILES = ("lenient", "strict")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Each test that uses the emulator runs under every profile, or under the module's
-    `READINGS` where the readings cannot matter (the state backend, the policy pack)."""
+    """`profile`: every reading for provider-method tests; engine modules choose with `READINGS`."""
     if "profile" in metafunc.fixturenames:
-        metafunc.parametrize("profile", getattr(metafunc.module, "READINGS", PROFILES))
+        engine = "tests/engine/" in str(metafunc.definition.fspath).replace("\\", "/")
+        default = ("lenient",) if engine else PROFILES
+        metafunc.parametrize("profile", getattr(metafunc.module, "READINGS", default))
 
 
 @pytest.fixture
-def emulator(emulator_process: Emulator, profile: str) -> Emulator:
-    emulator_process.reset(profile=profile)
+def emulator(emulator_process: Emulator, profile: str, request: pytest.FixtureRequest) -> Emulator:
+    # Engine scenarios: the provider runs in its own process on the wall clock and drives time by
+    # its requests. Provider-method tests drive it with the provider's own clock (`driven_clock()`).
+    engine = "tests/engine/" in str(request.node.fspath).replace("\\", "/")
+    emulator_process.reset(profile=profile, tick_seconds=REQUEST_TICK_SECONDS if engine else None)
     emulator_process.profile = profile
     return emulator_process
 
@@ -47,4 +56,4 @@ def in_place(emulator: Emulator, calls: list[str]) -> list[str]:
 def wait_out_list_lag(emulator: Emulator) -> None:
     """Let a lagging list (strict) show the notebooks created so far, as it would before a later run."""
     lag = float(emulator.session.get(f"{emulator.url}/_emulator/config", timeout=10).json().get("list_lag_seconds", 0))
-    time.sleep(lag)
+    emulator.advance(lag)

@@ -12,14 +12,15 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from provider.core.errors import ConfigurationError, ModelArtsError, NotebookFailedError
-from provider.notebook import NotebookProvider
+from provider.core.service import NotebookService
+from provider.notebook import EngineLog, NotebookProvider
 from provider.core.plan import plan
 from provider.core.fields import UNKNOWN
 from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, PROJECT_ID, SECRET_KEY, Emulator, notebook_spec
 
 
 def make_provider(emulator: Emulator, **extra: str) -> NotebookProvider:
-    provider = NotebookProvider()
+    """The dynamic front end over a service whose waits drive the emulator's time (no wall-clock waiting)."""
     raw = {
         "modelarts:endpoint": emulator.url,
         "modelarts:region": "eu-de",
@@ -28,8 +29,13 @@ def make_provider(emulator: Emulator, **extra: str) -> NotebookProvider:
         "modelarts:secretKey": SECRET_KEY,
         **extra,
     }
-    provider.configure(ConfigureRequest(Config(raw, "test")))
-    return provider
+    return provider_for(emulator, raw)
+
+
+def provider_for(emulator: Emulator, raw: dict[str, str]) -> NotebookProvider:
+    """The dynamic front end configured with the stack configuration `raw`, its clock driving the emulator."""
+    service = NotebookService.from_config(raw.get, list(raw), {}, reporter=EngineLog(), clock=emulator.driven_clock())
+    return NotebookProvider().use(service)
 
 
 @pytest.fixture
@@ -87,19 +93,8 @@ def test_create_waits_for_running_and_returns_outputs(provider: NotebookProvider
 
 
 def fail_the_next_create(emulator: Emulator, reason: str) -> None:
-    """In the background: as soon as a notebook exists, force it into CREATE_FAILED."""
-    import threading
-    import time
-
-    def fail_soon() -> None:
-        for _ in range(200):
-            notebooks = emulator.notebooks()
-            if notebooks:
-                emulator.force_status(notebooks[0]["id"], "CREATE_FAILED", reason)
-                return
-            time.sleep(0.01)
-
-    threading.Thread(target=fail_soon).start()
+    """The next create the emulator receives ends in CREATE_FAILED with this reason."""
+    emulator.configure(next_create_fails_with=reason)
 
 
 def test_create_failure_names_the_reason(provider: NotebookProvider, emulator: Emulator) -> None:
@@ -265,12 +260,11 @@ def test_an_interrupted_create_is_adopted_by_the_next_create(provider: NotebookP
 
 
 def test_password_login_without_project_id_learns_it_from_the_token(emulator: Emulator) -> None:
-    provider = NotebookProvider()
-    provider.configure(ConfigureRequest(Config({
+    provider = provider_for(emulator, {
         "modelarts:endpoint": emulator.url, "modelarts:authUrl": f"{emulator.url}/v3",
         "modelarts:projectName": "eu-de", "modelarts:username": "emulator-user",
         "modelarts:password": "emulator-password", "modelarts:domainName": "emulator-domain",
-    }, "test")))
+    })
     assert provider.create(props()).outs["status"] == "RUNNING"
     assert all(r["auth"] == "token" for r in emulator.requests() if r["path"].startswith("/v1/"))
 

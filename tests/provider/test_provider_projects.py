@@ -12,7 +12,7 @@ from pulumi.dynamic.config import Config
 from provider.notebook import NotebookProvider
 from provider.core.fields import UNKNOWN
 from tests.helpers import DOMAIN, PASSWORD, PROJECT_ID, USERNAME, Emulator, notebook_spec, running_emulator
-from tests.provider.test_provider_methods import make_provider
+from tests.provider.test_provider_methods import make_provider, provider_for
 
 OTHER = "fedcba9876543210fedcba9876543210"
 ELSEWHERE = {"project_id": OTHER, "region": "eu-nl"}
@@ -26,11 +26,9 @@ def emulator_process() -> Iterator[Emulator]:
 
 
 def password_provider(emulator: Emulator) -> NotebookProvider:
-    provider = NotebookProvider()
     raw = {"modelarts:endpoint": emulator.url, "modelarts:authUrl": f"{emulator.url}/v3", "modelarts:region": "eu-de",
            "modelarts:username": USERNAME, "modelarts:password": PASSWORD, "modelarts:domainName": DOMAIN}
-    provider.configure(ConfigureRequest(Config(raw, "test")))
-    return provider
+    return provider_for(emulator, raw)
 
 
 def props(**overrides: Any) -> dict[str, Any]:

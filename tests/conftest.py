@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import REQUEST_TICK_SECONDS, Emulator, PulumiProject, pulumi_bin_dir, running_emulator
+from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir, running_emulator
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,7 @@ def emulator_process() -> Iterator[Emulator]:
 def emulator(emulator_process: Emulator) -> Emulator:
     """The session's emulator as started, lenient, its time moved by every API request
     (code on the wall clock drives it by polling; tests/profiles.py has the other choices)."""
-    emulator_process.reset(profile="lenient", tick_seconds=REQUEST_TICK_SECONDS)
+    emulator_process.reset(profile="lenient")
     return emulator_process
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from emulator.control import stack_config
 from emulator.testing import PulumiResult, PulumiStack, RunningEmulator
@@ -35,6 +35,11 @@ class Emulator(RunningEmulator):
 
     def __init__(self, transition_seconds: float = 0.3, extra_args: tuple[str, ...] = ()) -> None:
         super().__init__(transition_seconds=transition_seconds, extra_args=extra_args, clock="driven")
+
+    def reset(self, *, tick_seconds: Optional[float] = REQUEST_TICK_SECONDS, **config: Any) -> None:
+        """As started, with the test defaults; each API request moves time by `tick_seconds`
+        (0: time moves only when a test or a `driven_clock()` says so)."""
+        super().reset(tick_seconds=tick_seconds, **config)
 
 
 @contextmanager

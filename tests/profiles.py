@@ -35,7 +35,7 @@ def emulator(emulator_process: Emulator, profile: str, request: pytest.FixtureRe
     # Engine scenarios: the provider runs in its own process on the wall clock and drives time by
     # its requests. Provider-method tests drive it with the provider's own clock (`driven_clock()`).
     engine = "tests/engine/" in str(request.node.fspath).replace("\\", "/")
-    emulator_process.reset(profile=profile, tick_seconds=REQUEST_TICK_SECONDS if engine else None)
+    emulator_process.reset(profile=profile, tick_seconds=REQUEST_TICK_SECONDS if engine else 0)
     emulator_process.profile = profile
     return emulator_process
 

@@ -157,13 +157,13 @@ def test_read_reflects_the_live_notebook_and_a_deletion(provider: NotebookProvid
     read = provider.read(created.id, created.outs)
     # `status` is live; `running` stays the declared run state, so the next plan sees the drift.
     assert read.outs["status"] == "STOPPED" and read.outs["running"] is True
-    emulator.reset()
+    emulator.reset(tick_seconds=0)  # every notebook gone behind the program's back
     assert provider.read(created.id, created.outs).id == ""
 
 
 def test_delete_of_an_already_deleted_notebook_succeeds(provider: NotebookProvider, emulator: Emulator) -> None:
     created = provider.create(props(running=False))
-    emulator.reset()
+    emulator.reset(tick_seconds=0)
     provider.delete(created.id, created.outs)
 
 

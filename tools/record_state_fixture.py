@@ -4,7 +4,7 @@ inventory it refers to, into tests/fixtures/state/<version>/.
 
     venv/bin/python tools/record_state_fixture.py
 
-Run it once per release (see the release checklist in the README); the fixtures of
+Run it once per release (the release steps are in docs/releasing.md); the fixtures of
 earlier releases stay, and tests/engine/test_state_compat.py loads every one.
 """
 

@@ -2,8 +2,9 @@
 
 `plan` reads its field groups from this table, the adoption check and the
 preview notes follow from it, `NotebookArgs` and `NotebookInputs` must declare
-exactly these inputs (a test checks), and the README's reference table is
-rendered from it. Kept free of heavy imports: programs load it.
+exactly these inputs (a test checks), and the input and output reference
+(docs/reference.md) is rendered from it by `reference_section()`. Kept free of
+heavy imports: programs load it.
 """
 
 from __future__ import annotations
@@ -96,16 +97,6 @@ def program_inputs() -> tuple[str, ...]:
     return tuple(f.name for f in FIELDS if not f.internal)
 
 
-def reference_table() -> str:
-    """The README's input reference, as markdown."""
-    rows = ["| input | type and rules | on an existing notebook |", "|---|---|---|"]
-    for f in FIELDS:
-        if not f.internal:
-            rules = f.rules.replace("|", "\\|")
-            rows.append(f"| `{f.name}` | {rules} | {f.change.value} |")
-    return "\n".join(rows)
-
-
 @dataclass(frozen=True)
 class OutputField:
     name: str
@@ -119,7 +110,7 @@ OUTPUTS: tuple[OutputField, ...] = (
     OutputField("notebook_id", "the notebook's id (also the resource id)"),
     OutputField("status", "the live status: RUNNING, STOPPED, ... as the service reports it"),
     OutputField("url", "the JupyterLab address while RUNNING"),
-    OutputField("token", "the notebook's access token; a secret", secret=True),
+    OutputField("token", "the notebook's access token", secret=True),
     OutputField("image", "the image the notebook runs: `{id, name, swr_path, type, ...}`"),
     OutputField("lease", "the auto-stop lease as the service reports it"),
     OutputField("auto_stop_at", "when the service will stop the notebook (ISO 8601, UTC), while RUNNING"),
@@ -134,3 +125,45 @@ OUTPUTS: tuple[OutputField, ...] = (
 OUTPUT_KEYS: tuple[str, ...] = tuple(f.name for f in OUTPUTS)
 # Never change on an existing notebook.
 STABLE_OUTPUTS = ("notebook_id", "identity")
+
+
+# ---- the reference, rendered ----------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """Table-safe markdown: a `|` inside a cell would end it."""
+    return text.replace("|", "\\|")
+
+
+def _names(name: str) -> str:
+    """Both names a property goes by: the Python one, then the one other Pulumi languages use."""
+    return f"`{name}` | `{pulumi_name(name)}`"
+
+
+def reference_table() -> str:
+    """The inputs a program gives, with their rules and what a change does to an existing notebook."""
+    rows = ["| input | other languages | type and rules | on an existing notebook |", "|---|---|---|---|"]
+    rows += [f"| {_names(f.name)} | {_cell(f.rules)} | {f.change.value} |" for f in FIELDS if not f.internal]
+    return "\n".join(rows)
+
+
+def outputs_table() -> str:
+    """The computed outputs, secrets marked as the engine treats them."""
+    rows = ["| output | other languages | meaning |", "|---|---|---|"]
+    for f in OUTPUTS:
+        if not f.internal:
+            secret = " **Secret**: encrypted in state, masked in the CLI's output." if f.secret else ""
+            rows.append(f"| {_names(f.name)} | {_cell(f.description)}.{secret} |")
+    return "\n".join(rows)
+
+
+def reference_section() -> str:
+    """The whole generated part of docs/reference.md: inputs, outputs, and what state keeps for itself."""
+    internal = [f"`{f.name}` (input: {f.rules})" for f in FIELDS if f.internal]
+    internal += [f"`{f.name}` ({f.description})" for f in OUTPUTS if f.internal]
+    return "\n".join([
+        "## Inputs", "", reference_table(), "",
+        "## Outputs", "", outputs_table(), "",
+        "Kept in state for the provider's own use, not for programs: " + "; ".join(internal) + ".",
+    ])
+

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from provider.core.creation import LIVE_FIXED_VALUES
-from provider.core.fields import FIELDS, Change, names, program_inputs, reference_table
+from provider.core.fields import FIELDS, OUTPUTS, Change, names, program_inputs, pulumi_name, reference_section
 from provider.core.inputs import NotebookInputs
 from provider.notebook import NotebookArgs
 from provider.core.plan import NEEDS_STOPPED, PLAIN_UPDATE_FIELDS, REPLACE_FIELDS, SETTING_FIELDS, SPECIAL_UPDATE_FIELDS
+from tools.render_reference import BEGIN, END, MarkersMissing, generated_block, main, spliced
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,5 +38,37 @@ def test_the_adoption_check_knows_every_field_that_cannot_change() -> None:
     assert set(LIVE_FIXED_VALUES) == set(names(Change.REPLACE))
 
 
-def test_the_readme_reference_is_rendered_from_the_table() -> None:
-    assert reference_table() in (ROOT / "README.md").read_text()
+def test_the_committed_reference_is_exactly_what_the_table_renders() -> None:
+    # After a change to the table: `venv/bin/python tools/render_reference.py` (CONTRIBUTING.md).
+    assert generated_block((ROOT / "docs" / "reference.md").read_text()) == reference_section()
+
+
+def test_the_reference_names_every_property_in_both_forms_and_marks_secrets() -> None:
+    section = reference_section()
+    rows = {line.split(" | ")[0].strip("| `"): line for line in section.splitlines() if line.startswith("| `")}
+    for f in FIELDS + OUTPUTS:
+        if f.internal:
+            assert f"`{f.name}`" in section.split("Kept in state")[1], f.name
+            continue
+        assert rows[f.name].startswith(f"| `{f.name}` | `{pulumi_name(f.name)}` |"), f.name
+        assert ("**Secret**" in rows[f.name]) == getattr(f, "secret", False), f.name
+    assert "| `auto_stop` | `autoStop` |" in section and "| `auto_stop_at` | `autoStopAt` |" in section
+
+
+def test_rendering_replaces_only_the_generated_block(tmp_path: Path) -> None:
+    page = tmp_path / "reference.md"
+    page.write_text(f"# Title\n\nprose before\n\n{BEGIN}\nstale table\n{END}\n\nprose after\n")
+    assert main(["--page", str(page)]) == 0
+    text = page.read_text()
+    assert text.startswith("# Title\n\nprose before\n\n") and text.endswith(f"{END}\n\nprose after\n")
+    assert generated_block(text) == reference_section() and "stale table" not in text
+    assert spliced(text, reference_section()) == text  # rendering again changes nothing
+
+
+def test_a_page_without_the_markers_is_left_untouched(tmp_path: Path) -> None:
+    page = tmp_path / "notes.md"
+    page.write_text("# Someone's notes\n")
+    assert main(["--page", str(page)]) == 1
+    assert page.read_text() == "# Someone's notes\n"
+    with pytest.raises(MarkersMissing):
+        spliced(f"{END}\n{BEGIN}\n", "table")  # markers in the wrong order

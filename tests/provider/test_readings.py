@@ -56,6 +56,39 @@ def test_a_wrong_endpoint_path_is_a_configuration_error_not_a_deletion(emulator:
     assert live(emulator)["status"] == "RUNNING"
 
 
+def plain_404(path_regex: str) -> dict:
+    """What a proxy in front of the service may answer: 404, no error code, no body."""
+    return {"method": "GET", "path_regex": path_regex, "status": 404, "body": None}
+
+
+def test_a_plain_404_that_the_list_shares_is_a_configuration_error_not_a_deletion(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    created = provider.create(props())
+    set_faults(emulator, plain_404(rf"/notebooks/{created.id}$"), plain_404(r"/notebooks$"))
+    before = mark(emulator)
+    with pytest.raises(ConfigurationError, match="modelarts:endpoint"):
+        provider.read(created.id, created.outs)  # raising keeps the notebook in state
+    with pytest.raises(ConfigurationError, match="modelarts:endpoint"):
+        provider.delete(created.id, created.outs)
+    lists = [r for r in emulator.requests()[before:] if r["path"].endswith("/notebooks")]
+    assert lists and all(r["status"] == 404 for r in lists)  # the list was asked, and shared the 404
+    assert emulator.calls(before) == [] and live(emulator)["status"] == "RUNNING"
+
+
+def test_a_plain_404_on_the_notebooks_own_path_while_the_list_answers_is_gone(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    created = provider.create(props())
+    set_faults(emulator, plain_404(rf"/notebooks/{created.id}$"))
+    before = mark(emulator)
+    assert provider.read(created.id, created.outs).id == ""
+    provider.delete(created.id, created.outs)  # nothing to delete, and no error
+    lists = [r for r in emulator.requests()[before:] if r["path"].endswith("/notebooks")]
+    assert lists and all(r["status"] == 200 for r in lists)
+    assert emulator.calls(before) == []
+
+
 @pytest.mark.parametrize("style", ["6309", "404"])
 def test_a_notebook_deleted_outside_is_gone_in_every_documented_form(
     provider: NotebookProvider, emulator: Emulator, style: str

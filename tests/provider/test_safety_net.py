@@ -177,18 +177,42 @@ def test_a_refused_create_is_raised_at_once_not_looked_up_or_sent_again(
     assert requests[post + 1:] == []  # no lookup after the refusal
 
 
-def test_a_create_failed_leftover_of_an_earlier_run_is_deleted_not_adopted(
-    provider: NotebookProvider, emulator: Emulator
-) -> None:
-    emulator.configure(list_lag_seconds=0)  # the next run comes after the list shows the leftover
+def create_failed_leftover(provider: NotebookProvider, emulator: Emulator) -> str:
+    """A notebook of this resource (its name and marker) that an earlier run left in CREATE_FAILED."""
+    emulator.configure(list_lag_seconds=0)  # the list shows it (lag: test_readings)
     leftover = provider.service.client().create_notebook(CreateNotebookRequest(
         name=props()["name"], description=with_identity(None, IDENTITY), flavor=CPU_FLAVOR, image_id=IMAGE_ID,
         volume=VolumeRequest(category="EVS", capacity=5)))
     emulator.force_status(str(leftover.id), "CREATE_FAILED", "image pull failed")
+    return str(leftover.id)
+
+
+def test_a_create_failed_leftover_of_an_earlier_run_is_deleted_not_adopted(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    leftover = create_failed_leftover(provider, emulator)
     before = mark(emulator)
     created = provider.create(props(identity=IDENTITY))
     assert emulator.calls(before) == ["delete", "create"]
-    assert created.id != leftover.id and live(emulator)["id"] == created.id
+    assert created.id != leftover and live(emulator)["id"] == created.id
+    assert live(emulator)["status"] == "RUNNING"
+
+
+def test_a_create_failed_notebook_found_by_the_lost_create_lookup_is_deleted_and_created_again(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    leftover = create_failed_leftover(provider, emulator)
+    set_faults(
+        emulator,
+        # The first look finds nothing (the list does not show it yet) ...
+        {"method": "GET", "path_regex": r"/notebooks$", "status": 200, "body": {"data": []}, "times": 1},
+        # ... and the create's answer is lost: only the lookup that follows finds the failed notebook.
+        {"method": "POST", "path_regex": r"/notebooks$", "status": 502, "times": 1},
+    )
+    before = mark(emulator)
+    created = provider.create(props(identity=IDENTITY, timeouts={"create_lookup": 0.5}))
+    assert emulator.calls(before) == ["create", "delete", "create"]
+    assert created.id != leftover and live(emulator)["id"] == created.id
     assert live(emulator)["status"] == "RUNNING"
 
 
@@ -231,7 +255,7 @@ def test_auto_stop_longer_than_24_hours_fails_check_naming_the_field_and_range(
     provider: NotebookProvider, emulator: Emulator
 ) -> None:
     assert provider.check({}, props(auto_stop={"duration": 86_400_000})).failures == []
-    [failure] = provider.check({}, props(auto_stop={"duration": 86_400_001})).failures
-    assert failure.property == "auto_stop.duration"
-    assert "3600000..86400000 milliseconds" in failure.reason and "got 86400001" in failure.reason
+    failures = provider.check({}, props(auto_stop={"duration": 86_400_001})).failures
+    assert [f.property for f in failures] == ["auto_stop.duration"]
+    assert "3600000..86400000 milliseconds" in failures[0].reason and "got 86400001" in failures[0].reason
     assert emulator.mutating() == []

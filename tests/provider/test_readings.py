@@ -106,26 +106,31 @@ def test_a_notebook_deleted_outside_is_gone_in_every_documented_form(
 def test_an_in_place_change_falls_back_to_a_restart_only_where_refused(
     provider: NotebookProvider, emulator: Emulator, profile: str
 ) -> None:
-    created = provider.create(props())
+    created = provider.create(props(identity=IDENTITY))
     before = mark(emulator)
-    provider.update(created.id, created.outs, props(description="now documented"))
+    provider.update(created.id, created.outs, props(identity=IDENTITY, description="now documented"))
     expected = ["update"] if profile == "lenient" else ["update", "stop", "update", "start"]
     assert emulator.calls(before) == expected
-    assert live(emulator)["status"] == "RUNNING" and live(emulator)["description"].startswith("now documented")
+    assert live(emulator)["status"] == "RUNNING"
+    assert live(emulator)["description"] == f"now documented [managed-by:{IDENTITY}]"  # the marker kept
 
 
 def test_a_refused_in_place_change_with_allow_restart_false_changes_nothing(
     provider: NotebookProvider, emulator: Emulator, profile: str
 ) -> None:
-    created = provider.create(props(allow_restart=False))
-    news = props(allow_restart=False, description="now documented")
-    if profile == "lenient":
-        provider.update(created.id, created.outs, news)
-        return
+    created = provider.create(props(identity=IDENTITY, allow_restart=False))
+    news = props(identity=IDENTITY, allow_restart=False, description="now documented")
     before = mark(emulator)
+    if profile == "lenient":  # not refused: changed in place, never restarted
+        provider.update(created.id, created.outs, news)
+        assert emulator.calls(before) == ["update"] and live(emulator)["status"] == "RUNNING"
+        assert live(emulator)["description"] == f"now documented [managed-by:{IDENTITY}]"
+        return
+    as_created = live(emulator)["description"]
     with pytest.raises(ConfigurationError, match="allow_restart is false. Nothing was changed"):
         provider.update(created.id, created.outs, news)
     assert emulator.calls(before) == ["update"] and live(emulator)["status"] == "RUNNING"
+    assert live(emulator)["description"] == as_created
 
 
 def test_storage_growth_while_running_falls_back_where_refused(

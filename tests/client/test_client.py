@@ -120,11 +120,15 @@ def test_state_conflicts_carry_code_message_and_id(emulator: Emulator) -> None:
 
 
 def test_pagination_walks_every_page(emulator: Emulator) -> None:
-    emulator.configure(max_notebooks=30)
+    # The service caps a page below what was asked: a short page is not the last one.
+    emulator.configure(max_notebooks=30, max_page_size=4)
     client = aksk_client(emulator)
     ids = {create(client, f"page-{i}").id for i in range(12)}
+    before = len(emulator.requests())
     seen = [n.id for n in client.iter_notebooks(limit=5)]
     assert len(seen) == 12 and set(seen) == ids
+    pages = [r["query"] for r in emulator.requests()[before:]]
+    assert [(p["limit"], p["offset"]) for p in pages] == [("5", "0"), ("5", "4"), ("5", "8"), ("5", "12")]
 
 
 def test_catalogue_lookups(emulator: Emulator) -> None:

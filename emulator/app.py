@@ -19,7 +19,7 @@ from .auth import auth_kind, authenticate
 from . import routes_iam, routes_images, routes_inventory, routes_notebooks, routes_seed, routes_storage, routes_support
 from .context import Emulator, emulator
 from .errors import ApiError, IamError
-from .faults import FaultRule
+from .faults import SERVICE_BODY, FaultRule
 from .settings import Clock, Settings
 from .signing import parse_query
 
@@ -95,7 +95,13 @@ def _fault_response(fault: FaultRule) -> Response | None:
     if fault.retry_after is not None:
         value = fault.retry_after
         headers["Retry-After"] = str(int(value)) if float(value).is_integer() else str(value)
-    return _error_response(fault.status, {"error_code": fault.error_code, "error_msg": fault.message}, headers)
+    if fault.body is SERVICE_BODY:
+        return _error_response(fault.status, {"error_code": fault.error_code, "error_msg": fault.message}, headers)
+    if isinstance(fault.body, dict):
+        return _error_response(fault.status, fault.body, headers)
+    # A text (a proxy's error page) or nothing at all: no error code for the client to go by.
+    return Response(fault.body or b"", status=fault.status, headers=headers,
+                    mimetype="text/html" if fault.body else None)
 
 
 def _log(response: Response) -> Response:

@@ -4,6 +4,11 @@ A matching rule answers before authentication and before any state change,
 the way a gateway in front of the service would; with `after_effect` it
 answers instead of the real response, after the request took effect (the
 answer was lost on the way back: the case a client must not repeat blindly).
+
+A rule answers the service's error body (`error_code`, `error_msg`) unless it
+gives a `body` of its own: a JSON object, a text (a proxy's error page), or
+null for no body at all. A plain 404 from something in front of the service
+names no error code, and a client must not read it as "the notebook is gone".
 """
 
 from __future__ import annotations
@@ -21,6 +26,16 @@ class FaultRuleError(ValueError):
     pass
 
 
+class _ServiceBody:
+    """The default answer body: the service's error JSON, from the rule's code and message."""
+
+    def __repr__(self) -> str:
+        return "SERVICE_BODY"
+
+
+SERVICE_BODY: Any = _ServiceBody()
+
+
 @dataclass
 class FaultRule:
     method: str = "*"
@@ -34,6 +49,7 @@ class FaultRule:
     delay_seconds: float = 0.0
     reset_connection: bool = False
     after_effect: bool = False
+    body: Any = SERVICE_BODY  # or a JSON object, a text, or None (no body)
     fired: int = 0
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
@@ -49,13 +65,15 @@ class FaultRule:
             raise FaultRuleError("probability must be within 0..1")
         if self.delay_seconds < 0 or (self.times is not None and self.times < 0):
             raise FaultRuleError("delay_seconds and times must not be negative")
+        if not (self.body is SERVICE_BODY or self.body is None or isinstance(self.body, (str, dict))):
+            raise FaultRuleError("body must be an object, a string or null")
 
     @classmethod
     def from_json(cls, data: Any) -> "FaultRule":
         if not isinstance(data, dict):
             raise FaultRuleError("each rule must be an object")
         known = {"method", "path_regex", "status", "error_code", "error_msg", "retry_after", "times",
-                 "probability", "delay_seconds", "reset_connection", "after_effect"}
+                 "probability", "delay_seconds", "reset_connection", "after_effect", "body"}
         unknown = set(data) - known
         if unknown:
             raise FaultRuleError(f"unknown rule field(s): {', '.join(sorted(unknown))}")
@@ -78,6 +96,7 @@ class FaultRule:
         return ERROR_TABLE.get(self.error_code, (0, "Injected fault."))[1]
 
     def to_json(self) -> Json:
+        given = {} if self.body is SERVICE_BODY else {"body": self.body}
         return {
             "method": self.method,
             "path_regex": self.path_regex,
@@ -90,6 +109,7 @@ class FaultRule:
             "delay_seconds": self.delay_seconds,
             "reset_connection": self.reset_connection,
             "after_effect": self.after_effect,
+            **given,
             "fired": self.fired,
         }
 

@@ -184,7 +184,7 @@ class NotebookService:
         notebook = self.client(props).find_notebook(id_)
         if notebook is None:
             return None
-        return Recorded(id_, record_state(props, notebook))
+        return Recorded(id_, record_state(props, notebook, refreshed=True))
 
     # ---- update --------------------------------------------------------------
 

@@ -20,12 +20,15 @@ S = NotebookStatus
 
 
 def record_state(
-    inputs: Mapping[str, Any], notebook: NotebookInfo, timings: Optional[Mapping[str, float]] = None
+    inputs: Mapping[str, Any], notebook: NotebookInfo, timings: Optional[Mapping[str, float]] = None, *,
+    refreshed: bool = False,
 ) -> dict[str, Any]:
     """The state of one notebook: declared inputs, overlaid with the live notebook.
 
     `timings` (seconds each kind of transition last took) are kept so the next
-    run polls at the right moments from its first transition.
+    run polls at the right moments from its first transition. `refreshed`:
+    `inputs` are the state recorded before (a refresh), whose volume already
+    holds live values, so the declaration recorded in it stands.
     """
     live = notebook.model_dump(mode="json", exclude_none=True)
     out: dict[str, Any] = {k: inputs.get(k) for k in INPUT_KEYS}
@@ -45,7 +48,7 @@ def record_state(
         action_progress=live.get("action_progress"),
         create_at=notebook.create_at,
         timings=dict(timings) if timings is not None else inputs.get("timings"),
-        declared=_declared(inputs),
+        declared=_declared(inputs, refreshed),
     )
     # Live values of updatable fields, so a change made outside the program shows as drift.
     for key in ("name", "flavor"):
@@ -58,12 +61,14 @@ def record_state(
     return out
 
 
-def _declared(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def _declared(inputs: Mapping[str, Any], refreshed: bool = False) -> dict[str, Any]:
     """Declared values the live ones may overwrite in state, so a plan can tell a
     change the user made from one made outside the program."""
     previous = inputs.get("declared") or {}
     volume = inputs.get("volume") if isinstance(inputs.get("volume"), Mapping) else None
-    if volume is None:
+    if volume is None or (refreshed and "volume_capacity" in previous):
+        # A refresh learns what is live, never a new declaration: a volume grown outside the
+        # program must not become "declared", or declaring the old size would plan a shrink.
         return dict(previous)
     return {**previous, "volume_capacity": volume.get("capacity")}
 

@@ -8,7 +8,8 @@ from pydantic import SecretStr
 
 from provider.core.auth import AkSkAuth, IamTokenAuth
 from provider.core.client import ModelArtsClient, RetryPolicy
-from provider.core.errors import OutcomeUnknown, ApiError, AuthenticationError, NotFoundError
+from provider.core.errors import (OutcomeUnknown, ApiError, AuthenticationError, NotFoundError, UnexplainedNotFound,
+                                  UnknownRoute)
 from provider.core.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
 from tests.helpers import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
                            Emulator)
@@ -93,6 +94,24 @@ def test_not_found_in_both_documented_forms(emulator: Emulator, style: str) -> N
     assert client.find_notebook(MISSING) is None
 
 
+@pytest.mark.parametrize("list_too", [False, True], ids=["own-path", "list-too"])
+def test_a_proxys_404_page_is_gone_only_while_the_list_answers(emulator: Emulator, list_too: bool) -> None:
+    client = aksk_client(emulator)
+    notebook_id = create(client).id
+    page = {"method": "GET", "status": 404, "body": "<html><body>404 Not Found</body></html>"}
+    rules = [{**page, "path_regex": rf"/notebooks/{notebook_id}$"}] + ([{**page, "path_regex": "/notebooks$"}]
+                                                                       if list_too else [])
+    emulator.session.post(f"{emulator.url}/_emulator/faults", json={"rules": rules}).raise_for_status()
+    with pytest.raises(UnexplainedNotFound) as unexplained:
+        client.get_notebook(notebook_id)
+    assert (unexplained.value.http_status, unexplained.value.error_code) == (404, "HTTP.404")
+    if list_too:  # a wrong endpoint or project: nothing can be said about the notebook
+        with pytest.raises(UnknownRoute, match="modelarts:endpoint"):
+            client.find_notebook(notebook_id)
+    else:
+        assert client.find_notebook(notebook_id) is None
+
+
 def test_a_deleted_record_counts_as_gone(emulator: Emulator) -> None:
     emulator.configure(keep_deleted=True, transition_seconds=0)
     client = aksk_client(emulator)
@@ -120,11 +139,15 @@ def test_state_conflicts_carry_code_message_and_id(emulator: Emulator) -> None:
 
 
 def test_pagination_walks_every_page(emulator: Emulator) -> None:
-    emulator.configure(max_notebooks=30)
+    # The service caps a page below what was asked: a short page is not the last one.
+    emulator.configure(max_notebooks=30, max_page_size=4)
     client = aksk_client(emulator)
     ids = {create(client, f"page-{i}").id for i in range(12)}
+    before = len(emulator.requests())
     seen = [n.id for n in client.iter_notebooks(limit=5)]
     assert len(seen) == 12 and set(seen) == ids
+    pages = [r["query"] for r in emulator.requests()[before:]]
+    assert [(p["limit"], p["offset"]) for p in pages] == [("5", "0"), ("5", "4"), ("5", "8"), ("5", "12")]
 
 
 def test_catalogue_lookups(emulator: Emulator) -> None:

@@ -134,6 +134,33 @@ def test_fault_precedes_auth_and_can_be_cleared(client: FlaskClient) -> None:
     assert_error(client.get(f"{BASE}/notebooks"), 401, "ModelArts.0201")
 
 
+def test_fault_answers_a_body_of_its_own_or_none(api: Api) -> None:
+    """A proxy in front of the service answers with no error code: a page, or nothing."""
+    nb = api.create()
+    rules = [
+        {"method": "GET", "path_regex": rf"/notebooks/{nb['id']}$", "status": 404, "body": None, "times": 1},
+        {"method": "GET", "path_regex": rf"/notebooks/{nb['id']}$", "status": 404, "body": "<h1>Not Found</h1>",
+         "times": 1},
+        {"method": "GET", "path_regex": rf"/notebooks/{nb['id']}$", "status": 404, "body": {"message": "no route"},
+         "times": 1},
+    ]
+    listed = api.client.post("/_emulator/faults", json={"rules": rules}).get_json()["rules"]
+    assert [r["body"] for r in listed] == [None, "<h1>Not Found</h1>", {"message": "no route"}]
+    empty = api.get(f"/notebooks/{nb['id']}")
+    assert (empty.status_code, empty.data) == (404, b"")
+    page = api.get(f"/notebooks/{nb['id']}")
+    assert (page.status_code, page.data, page.mimetype) == (404, b"<h1>Not Found</h1>", "text/html")
+    other = api.get(f"/notebooks/{nb['id']}")
+    assert (other.status_code, other.get_json()) == (404, {"message": "no route"})
+    assert api.get(f"/notebooks/{nb['id']}").get_json()["id"] == nb["id"]  # every rule spent
+    assert api.get("/notebooks").status_code == 200  # the list was never matched
+    # Without `body`, the service's error body, as before; a body of another type is refused.
+    api.client.post("/_emulator/faults", json={"rules": [{"status": 404, "error_code": "ModelArts.6309"}]})
+    assert_error(api.get(f"/notebooks/{nb['id']}"), 404, "ModelArts.6309")
+    assert "body" not in api.client.get("/_emulator/faults").get_json()["rules"][0]
+    assert api.client.post("/_emulator/faults", json={"rules": [{"body": 404}]}).status_code == 400
+
+
 def test_fault_probability_zero_and_bad_rules(client: FlaskClient) -> None:
     client.post("/_emulator/faults", json={"rules": [{"path_regex": ".*", "probability": 0.0}]})
     assert_error(client.get(f"{BASE}/notebooks"), 401, "ModelArts.0201")

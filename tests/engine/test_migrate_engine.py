@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from provider.core.identity import resource_identity
 from provider.migrate import migrate, read_resources, render_program
 from tests.helpers import Emulator, PulumiProject
 
@@ -57,9 +58,19 @@ def test_first_up_adopts_terraform_notebooks_with_only_the_marker_written(
     assert [call for call in emulator.calls(before) if call != "update"] == []
     updates = [r for r in emulator.requests()[before:] if r["mutating"]]
     assert all(r["method"] == "PUT" and r["path"].rsplit("/", 1)[-1] in seeded for r in updates)
+    updated = {r["path"].rsplit("/", 1)[-1] for r in updates}
+    assert len(updated) == len(updates)  # one update at most per notebook
     live = {nb["id"]: nb for nb in emulator.notebooks()}
     assert {nid: nb["status"] for nid, nb in live.items()} == seeded
-    assert sorted(r["id"] for r in project.resources()) == sorted(seeded)
+    resources = project.resources()
+    assert sorted(r["id"] for r in resources) == sorted(seeded)
+    # Each description is Terraform's, and an update wrote exactly this resource's marker after it.
+    terraform = {r["instances"][0]["attributes"]["id"]: r["instances"][0]["attributes"]["description"]
+                 for r in document["resources"] if r["type"] == "huaweicloud_modelarts_notebook"}
+    for resource in resources:
+        notebook_id, name = resource["id"], resource["urn"].rsplit("::", 1)[-1]
+        marker = f" [managed-by:{resource_identity('nbtest', 'test', name)}]" if notebook_id in updated else ""
+        assert live[notebook_id]["description"] == terraform[notebook_id] + marker, name
 
     before = len(emulator.requests())
     project.up()

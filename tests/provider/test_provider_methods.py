@@ -76,7 +76,9 @@ def test_missing_configuration_fails_check_with_one_clear_message(emulator: Emul
     provider = NotebookProvider()
     provider.configure(ConfigureRequest(Config({"modelarts:region": "eu-de", "modelarts:regoin": "x"}, "test")))
     [failure] = provider.check({}, props()).failures
-    assert "no credentials" in failure.reason or "unknown configuration keys" in failure.reason
+    assert failure.property == ""  # the provider's configuration, not an input
+    assert failure.reason.startswith("invalid ModelArts provider configuration: no credentials: set")
+    assert all(key in failure.reason for key in ("modelarts:accessKey", "modelarts:secretKey", "modelarts:username"))
 
 
 def test_unknown_config_key_is_reported(emulator: Emulator) -> None:
@@ -163,8 +165,12 @@ def test_read_reflects_the_live_notebook_and_a_deletion(provider: NotebookProvid
 
 def test_delete_of_an_already_deleted_notebook_succeeds(provider: NotebookProvider, emulator: Emulator) -> None:
     created = provider.create(props(running=False))
-    emulator.reset(tick_seconds=0)
-    provider.delete(created.id, created.outs)
+    make_provider(emulator).delete(created.id, created.outs)  # as if by someone else
+    before = len(emulator.requests())
+    provider.delete(created.id, created.outs)  # no error
+    asked = emulator.requests()[before:]
+    assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in asked] == [("GET", created.id)]
+    assert emulator.calls(before) == [] and emulator.notebooks() == []
 
 
 def test_delete_waits_for_a_transition_in_progress(provider: NotebookProvider, emulator: Emulator) -> None:

@@ -56,6 +56,39 @@ def test_a_wrong_endpoint_path_is_a_configuration_error_not_a_deletion(emulator:
     assert live(emulator)["status"] == "RUNNING"
 
 
+def plain_404(path_regex: str) -> dict:
+    """What a proxy in front of the service may answer: 404, no error code, no body."""
+    return {"method": "GET", "path_regex": path_regex, "status": 404, "body": None}
+
+
+def test_a_plain_404_that_the_list_shares_is_a_configuration_error_not_a_deletion(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    created = provider.create(props())
+    set_faults(emulator, plain_404(rf"/notebooks/{created.id}$"), plain_404(r"/notebooks$"))
+    before = mark(emulator)
+    with pytest.raises(ConfigurationError, match="modelarts:endpoint"):
+        provider.read(created.id, created.outs)  # raising keeps the notebook in state
+    with pytest.raises(ConfigurationError, match="modelarts:endpoint"):
+        provider.delete(created.id, created.outs)
+    lists = [r for r in emulator.requests()[before:] if r["path"].endswith("/notebooks")]
+    assert lists and all(r["status"] == 404 for r in lists)  # the list was asked, and shared the 404
+    assert emulator.calls(before) == [] and live(emulator)["status"] == "RUNNING"
+
+
+def test_a_plain_404_on_the_notebooks_own_path_while_the_list_answers_is_gone(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    created = provider.create(props())
+    set_faults(emulator, plain_404(rf"/notebooks/{created.id}$"))
+    before = mark(emulator)
+    assert provider.read(created.id, created.outs).id == ""
+    provider.delete(created.id, created.outs)  # nothing to delete, and no error
+    lists = [r for r in emulator.requests()[before:] if r["path"].endswith("/notebooks")]
+    assert lists and all(r["status"] == 200 for r in lists)
+    assert emulator.calls(before) == []
+
+
 @pytest.mark.parametrize("style", ["6309", "404"])
 def test_a_notebook_deleted_outside_is_gone_in_every_documented_form(
     provider: NotebookProvider, emulator: Emulator, style: str
@@ -73,26 +106,31 @@ def test_a_notebook_deleted_outside_is_gone_in_every_documented_form(
 def test_an_in_place_change_falls_back_to_a_restart_only_where_refused(
     provider: NotebookProvider, emulator: Emulator, profile: str
 ) -> None:
-    created = provider.create(props())
+    created = provider.create(props(identity=IDENTITY))
     before = mark(emulator)
-    provider.update(created.id, created.outs, props(description="now documented"))
+    provider.update(created.id, created.outs, props(identity=IDENTITY, description="now documented"))
     expected = ["update"] if profile == "lenient" else ["update", "stop", "update", "start"]
     assert emulator.calls(before) == expected
-    assert live(emulator)["status"] == "RUNNING" and live(emulator)["description"].startswith("now documented")
+    assert live(emulator)["status"] == "RUNNING"
+    assert live(emulator)["description"] == f"now documented [managed-by:{IDENTITY}]"  # the marker kept
 
 
 def test_a_refused_in_place_change_with_allow_restart_false_changes_nothing(
     provider: NotebookProvider, emulator: Emulator, profile: str
 ) -> None:
-    created = provider.create(props(allow_restart=False))
-    news = props(allow_restart=False, description="now documented")
-    if profile == "lenient":
-        provider.update(created.id, created.outs, news)
-        return
+    created = provider.create(props(identity=IDENTITY, allow_restart=False))
+    news = props(identity=IDENTITY, allow_restart=False, description="now documented")
     before = mark(emulator)
+    if profile == "lenient":  # not refused: changed in place, never restarted
+        provider.update(created.id, created.outs, news)
+        assert emulator.calls(before) == ["update"] and live(emulator)["status"] == "RUNNING"
+        assert live(emulator)["description"] == f"now documented [managed-by:{IDENTITY}]"
+        return
+    as_created = live(emulator)["description"]
     with pytest.raises(ConfigurationError, match="allow_restart is false. Nothing was changed"):
         provider.update(created.id, created.outs, news)
     assert emulator.calls(before) == ["update"] and live(emulator)["status"] == "RUNNING"
+    assert live(emulator)["description"] == as_created
 
 
 def test_storage_growth_while_running_falls_back_where_refused(

@@ -41,6 +41,11 @@ def test_a_pause_seen_by_one_thread_holds_back_the_others() -> None:
 def test_backoff_grows_with_full_jitter_and_honours_retry_after() -> None:
     backoff = Backoff(base_delay=1.0, max_delay=8.0)
     rng = random.Random(1)
-    delays = [backoff.delay(attempt, rng=rng) for attempt in range(1, 8)]
-    assert all(0 <= d <= min(8.0, 2 ** (i)) for i, d in enumerate(delays))
+    for attempt, cap in ((1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 8.0), (7, 8.0)):
+        delays = [backoff.delay(attempt, rng=rng) for _ in range(400)]
+        # Full jitter: spread over the whole of 0..cap (the cap doubling up to max_delay), evenly.
+        assert all(0 <= d <= cap for d in delays), attempt
+        assert min(delays) < 0.05 * cap and max(delays) > 0.95 * cap, attempt
+        assert 0.4 * cap < sum(delays) / len(delays) < 0.6 * cap, attempt
     assert backoff.delay(1, retry_after=30.0, rng=rng) == 30.0
+    assert 0 <= backoff.delay(1, retry_after=0.0, rng=rng) <= 1.0  # no Retry-After floor: the backoff

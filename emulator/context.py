@@ -78,7 +78,7 @@ class Emulator:
 
 def emulator() -> Emulator:
     """The emulator of the app serving the current request."""
-    return current_app.extensions["emulator"]  # type: ignore[no-any-return]
+    return current_app.extensions["emulator"]
 
 
 @contextmanager
@@ -100,4 +100,4 @@ def json_body() -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError("ModelArts.6400", "(not valid JSON)")
+        raise ApiError("ModelArts.6400", "(not valid JSON)") from None

@@ -90,7 +90,7 @@ def test_a_refused_in_place_change_with_allow_restart_false_changes_nothing(
         provider.update(created.id, created.outs, news)
         return
     before = mark(emulator)
-    with pytest.raises(ConfigurationError, match="allow_restart is false. Nothing was changed"):
+    with pytest.raises(ConfigurationError, match=r"allow_restart is false\. Nothing was changed"):
         provider.update(created.id, created.outs, news)
     assert emulator.calls(before) == ["update"] and live(emulator)["status"] == "RUNNING"
 

@@ -1,6 +1,7 @@
 # make up    - the quickstart: example stack up against the local emulator
 #              (make up RUNNING=false stops the notebook, RUNNING=true starts it)
 # make test  - the whole test suite (unit, emulator, provider, real engine)
+# make check - lint (ruff) and type checks (mypy), configured in pyproject.toml
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
@@ -28,7 +29,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv
+.PHONY: up down test check soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +76,12 @@ down:
 
 test: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider
+
+# The policy pack is type-checked against its own venv, where pulumi-policy is installed.
+check: venv policy-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --python-executable policy/venv/bin/python policy
 
 # 30 notebooks through up, flips and destroy under 20% transient faults, 3 rounds.
 soak: venv pulumi

@@ -93,7 +93,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         emulator.reset(transition_seconds=args.transition_seconds, max_notebooks=20)
         with tempfile.TemporaryDirectory(prefix="bench-backends-") as tmp:
             work = Path(tmp)
-            file_up, file_preview = backend_figures(PulumiProject(work / "file", bin_dir, emulator, stack="file"), args.runs)
+            file_project = PulumiProject(work / "file", bin_dir, emulator, stack="file")
+            file_up, file_preview = backend_figures(file_project, args.runs)
             s3_project = S3Project(work / "s3", bin_dir, emulator, stack="s3", s3=s3, prefix="backends")
             s3_up, s3_preview = backend_figures(s3_project, args.runs)
             driver, sequential = fleet_figures(work / "fleet", bin_dir, emulator, s3, args.runs)

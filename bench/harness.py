@@ -287,7 +287,7 @@ class BenchProject(PulumiStack):
         except subprocess.TimeoutExpired:
             sampler.stop()
             _end(process, sampler.peak_kib)
-            raise RuntimeError(f"pulumi {' '.join(args)} did not finish within {timeout:.0f} s (ended)")
+            raise RuntimeError(f"pulumi {' '.join(args)} did not finish within {timeout:.0f} s (ended)") from None
         except BaseException:
             # Ctrl-C does not reach a CLI in its own session: end it here, or it runs on unseen.
             sampler.stop()

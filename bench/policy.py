@@ -56,7 +56,7 @@ def measure(project: BenchProject, with_pack: list[str], runs: int) -> dict[str,
 
 def report(walls: dict[str, list[float]], notebooks: int) -> str:
     without, with_pack = statistics.median(walls["without"]), statistics.median(walls["with"])
-    deltas = sorted(w - wo for w, wo in zip(walls["with"], walls["without"]))
+    deltas = sorted(w - wo for w, wo in zip(walls["with"], walls["without"], strict=True))
     return "\n".join([
         f"| preview of {notebooks} unchanged notebooks (median of {len(walls['with'])}) | wall |",
         "|---|---|",

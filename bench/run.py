@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -255,7 +256,7 @@ def table_rows(summaries: list[SizeSummary], parallel: int) -> list[tuple[str, l
             row(f"{label} − no-op up (s)", derived(f"{key}_over"))
             row(f"{label} − no-op up, ÷ T", derived(f"{key}_x", "x"))
     for label, warm in (("all", None), ("cold (first of its kind)", False), ("warm (learned)", True)):
-        row(f"detection latency, {label}: median / p95 (ms)", lambda s, warm=warm: latency_cell(s, warm))
+        row(f"detection latency, {label}: median / p95 (ms)", partial(latency_cell, warm=warm))
     row("polls per transition, median / max",
         lambda s: "–" if not s.polls else f"{median(s.polls):g} / {max(s.polls)}")
     if any(s.undetected for s in summaries):
@@ -277,7 +278,8 @@ def flip_labels(parallel: int) -> list[tuple[str, str]]:
         tag = f"PULUMI_PARALLEL={parallel}"
         labels += [("noop_par", f"up, no-op, {tag}"),
                    ("stop_par", f"up, flip true→false, {tag}"), ("start_par", f"up, flip false→true, {tag}"),
-                   ("fresh_create", f"fresh fleet: up, create, {tag}"), ("fresh_noop", f"fresh fleet: up, no-op, {tag}"),
+                   ("fresh_create", f"fresh fleet: up, create, {tag}"),
+                   ("fresh_noop", f"fresh fleet: up, no-op, {tag}"),
                    ("fresh_stop", f"fresh fleet: up, first flip true→false, {tag}")]
     return labels
 
@@ -413,7 +415,8 @@ def plot(summaries: list[SizeSummary], parallel: int, path: Path) -> None:
         present = [(s.n, value) for s in summaries if (value := s.derived.get(key)) is not None]
         return [p[0] for p in present], [p[1] for p in present]
 
-    for key, label, marker in (("stop_over", "first flip true→false", "o"), ("start_over", "first flip false→true", "s"),
+    for key, label, marker in (("stop_over", "first flip true→false", "o"),
+                               ("start_over", "first flip false→true", "s"),
                                ("stop_warm_over", "second flip true→false", "x"),
                                ("start_warm_over", "second flip false→true", "+")):
         xs, ys = points(key)

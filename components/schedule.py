@@ -35,6 +35,7 @@ _TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 DateLike = Union[date, str]
 DateTimeLike = Union[datetime, str]
 TimeLike = Union[time, str]
+_Date = date  # inside ScheduleException the field `date` hides the type
 
 
 class ScheduleError(ValueError):
@@ -179,7 +180,7 @@ class ScheduleException:
 
     running: bool
     date: Optional[date] = None
-    until: Optional[date] = None
+    until: Optional[_Date] = None
     start: Optional[datetime] = None
     end: Optional[datetime] = None
     note: str = ""
@@ -287,7 +288,8 @@ class RunSchedule:
         self.stop_seconds: int = _seconds_of_day(stop, "stop", allow_end_of_day=True)
         if self.start_seconds == self.stop_seconds:
             raise ScheduleError(
-                "start and stop are equal, which makes an empty window; for a whole day use start '00:00' and stop '24:00'"
+                "start and stop are equal, which makes an empty window; "
+                "for a whole day use start '00:00' and stop '24:00'"
             )
         self.exceptions: tuple[ScheduleException, ...] = tuple(ScheduleException.from_value(e) for e in exceptions)
 

@@ -142,7 +142,9 @@ class TeamWorkspace(pulumi.ComponentResource):
                 raise TeamWorkspaceError("pass either a TeamWorkspaceArgs object or keyword arguments, not both")
         else:
             if members is None or notebook is None:
-                raise TeamWorkspaceError("a TeamWorkspace needs members=[...] and notebook={...shared Notebook inputs...}")
+                raise TeamWorkspaceError(
+                    "a TeamWorkspace needs members=[...] and notebook={...shared Notebook inputs...}"
+                )
             args = TeamWorkspaceArgs(
                 members=members, notebook=notebook, overrides=overrides or {}, running=running, name_prefix=name_prefix,
                 project_id=project_id, region=region,
@@ -179,7 +181,9 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
     problems: list[str] = []
     members = args.members
     if isinstance(members, (str, bytes)) or not isinstance(members, Sequence):
-        raise TeamWorkspaceError(f"TeamWorkspace {resource_name!r}: members must be a list of member names, got {members!r}")
+        raise TeamWorkspaceError(
+            f"TeamWorkspace {resource_name!r}: members must be a list of member names, got {members!r}"
+        )
     if not members:
         raise TeamWorkspaceError(
             f"TeamWorkspace {resource_name!r}: members is empty, a TeamWorkspace needs at least one member"
@@ -198,7 +202,8 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
         if len(originals) > 1:
             shown = ", ".join(repr(m) for m in originals)
             problems.append(
-                f"members {shown} are the same after sanitising to A-Z a-z 0-9 _ - ({clean!r}): each member needs its own key"
+                f"members {shown} are the same after sanitising to A-Z a-z 0-9 _ - ({clean!r}): "
+                "each member needs its own key"
             )
 
     shared = args.notebook
@@ -221,7 +226,9 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
         )
     strays = sorted(str(k) for k in overrides if k not in members)
     if strays:
-        problems.append(f"overrides name unknown member(s) {', '.join(strays)}; members are: {', '.join(map(str, members))}")
+        problems.append(
+            f"overrides name unknown member(s) {', '.join(strays)}; members are: {', '.join(map(str, members))}"
+        )
 
     accepted = _notebook_input_names()
     if accepted is not None:

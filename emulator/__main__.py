@@ -26,7 +26,8 @@ class _Stop(Exception):
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     defaults = Settings()
-    p = argparse.ArgumentParser(prog=f"python -m {__package__ or 'emulator'}", description="Local ModelArts notebook + IAM emulator.")
+    p = argparse.ArgumentParser(prog=f"python -m {__package__ or 'emulator'}",
+                                description="Local ModelArts notebook + IAM emulator.")
     p.add_argument("--host", default=defaults.host)
     p.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
     p.add_argument("--port-file", help="also write the bound port number to this file")

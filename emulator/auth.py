@@ -132,7 +132,9 @@ def _check_signature(
     except signing.MalformedAuthorization as exc:
         # The table's 401 ModelArts.0206 is "Incorrect authorization request
         # header format"; 0205 means the header is absent, so 0206 fits here.
-        raise ApiError("ModelArts.0206", status=401, message=f"Incorrect authorization request header format: {exc}.")
+        raise ApiError(
+            "ModelArts.0206", status=401, message=f"Incorrect authorization request header format: {exc}."
+        ) from exc
 
     _check_sdk_date(headers.get("X-Sdk-Date"), now, settings.max_clock_skew_seconds)
 
@@ -172,14 +174,16 @@ def _check_signature(
 def _check_sdk_date(sdk_date: str | None, now: float, max_skew_seconds: float) -> None:
     """The signed request's date must be present, well formed and close to now."""
     if not sdk_date:
-        raise ApiError("ModelArts.0208", message="Failed to check the authorization request header: X-Sdk-Date is missing.")
+        raise ApiError(
+            "ModelArts.0208", message="Failed to check the authorization request header: X-Sdk-Date is missing."
+        )
     try:
         signed_at = calendar.timegm(time.strptime(sdk_date.strip(), signing.DATE_FORMAT))
     except ValueError:
         raise ApiError(
             "ModelArts.0208",
             message="Failed to check the authorization request header: X-Sdk-Date must be YYYYMMDDTHHMMSSZ (UTC).",
-        )
+        ) from None
     if abs(now - signed_at) > max_skew_seconds:
         raise ApiError(
             "ModelArts.0208",

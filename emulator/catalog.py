@@ -19,7 +19,7 @@ Json = dict[str, Any]
 
 
 def _load(name: str, key: str) -> list[Json]:
-    text = resources.files(__package__ or "emulator").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files(__package__ or "emulator").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     return list(json.loads(text)[key])
 
 

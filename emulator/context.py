@@ -99,7 +99,7 @@ class Emulator:
 
 def emulator() -> Emulator:
     """The emulator of the app serving the current request."""
-    return current_app.extensions["emulator"]  # type: ignore[no-any-return]
+    return current_app.extensions["emulator"]
 
 
 @contextmanager
@@ -121,7 +121,7 @@ def json_body() -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError("ModelArts.6400", "(not valid JSON)")
+        raise ApiError("ModelArts.6400", "(not valid JSON)") from None
 
 
 def _clock_setup(clock: Clock) -> tuple[str, float] | None:

@@ -7,7 +7,7 @@ the code; the table only supplies the default message template.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 # code -> (default HTTP status, message template from the published table)
 ERROR_TABLE: dict[str, tuple[int, str]] = {
@@ -105,7 +105,7 @@ class ApiError(Exception):
 class IamError(Exception):
     """An error answered with the Keystone/IAM body `{"error": {code, message, title}}`."""
 
-    TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+    TITLES: ClassVar[dict[int, str]] = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
 
     def __init__(self, status: int, message: str) -> None:
         self.status = status

@@ -31,7 +31,7 @@ def query_int(name: str, default: int | None, minimum: int = 0) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise wrong_type(name, "integer")
+        raise wrong_type(name, "integer") from None
     if value < minimum:
         raise wrong_value(name, f"It must be at least {minimum}.")
     return value

@@ -61,7 +61,7 @@ def issue_token() -> Response:
     try:
         body = json.loads(request.get_data(cache=True) or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise IamError(400, "The request body is not valid JSON.")
+        raise IamError(400, "The request body is not valid JSON.") from None
     auth = _object(_object(body, "body").get("auth"), "auth")
     identity = _object(auth.get("identity"), "auth.identity")
     methods = identity.get("methods")
@@ -127,7 +127,7 @@ def _require_iam_caller() -> None:
                 body=request.get_data(cache=True),
             )
         except ApiError:
-            raise IamError(401, "The request you have made requires authentication.")
+            raise IamError(401, "The request you have made requires authentication.") from None
 
 
 def _projects() -> Response:

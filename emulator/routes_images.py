@@ -155,7 +155,7 @@ def register_image() -> Response:
         _registry, namespace, rest = swr_path.split("/", 2)
         name, tag = rest.rsplit(":", 1)
     except ValueError:
-        raise wrong_value("swr_path", "Expected {registry}/{namespace}/{name}:{tag}.")
+        raise wrong_value("swr_path", "Expected {registry}/{namespace}/{name}:{tag}.") from None
     if not namespace or not name or not tag or "/" in name:
         raise wrong_value("swr_path", "Expected {registry}/{namespace}/{name}:{tag}.")
     description = as_string(body.get("description") or "", "description")

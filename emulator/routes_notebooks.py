@@ -42,7 +42,7 @@ def _list_notebooks() -> Response:
     with locked() as now:
         # Under the `list_lag_seconds` reading a new notebook shows in lists
         # only that long after its create (GET by id sees it at once).
-        visible_from = now - int(round(ctx.settings.list_lag_seconds * 1000))
+        visible_from = now - round(ctx.settings.list_lag_seconds * 1000)
         items = [
             nb
             for nb in ctx.notebooks.notebooks.values()

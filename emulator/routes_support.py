@@ -44,7 +44,7 @@ def _body() -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except ValueError:
-        raise SupportError(400, "body is not valid JSON")
+        raise SupportError(400, "body is not valid JSON") from None
     if not isinstance(body, dict):
         raise SupportError(400, "body must be a JSON object")
     return body
@@ -68,7 +68,7 @@ def _notebook(notebook_id: str) -> Notebook:
     try:
         return emulator().notebooks.get(notebook_id)
     except ApiError:
-        raise SupportError(404, f"no notebook {notebook_id}")
+        raise SupportError(404, f"no notebook {notebook_id}") from None
 
 
 @blueprint.get("/health")
@@ -192,7 +192,7 @@ def change_config() -> Response:
                 setattr(ctx.settings, key, value)
             if isinstance(exc, SupportError):
                 raise
-            raise SupportError(400, str(exc))
+            raise SupportError(400, str(exc)) from exc
         return jsonify(ctx.settings.public_view())
 
 
@@ -273,7 +273,7 @@ def set_faults() -> Response:
     try:
         rules = [FaultRule.from_json(r) for r in rules_json]
     except FaultRuleError as exc:
-        raise SupportError(400, str(exc))
+        raise SupportError(400, str(exc)) from exc
     ctx = emulator()
     with ctx.lock:
         ctx.faults.set_rules(rules, seed)

@@ -67,7 +67,7 @@ class EmulatorServer:
 
     @property
     def emulator(self) -> Emulator:
-        return self.app.extensions["emulator"]  # type: ignore[no-any-return]
+        return self.app.extensions["emulator"]
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -141,7 +141,7 @@ class NotebookRecords:
 
     @property
     def transition_ms(self) -> int:
-        return int(round(self.settings.transition_seconds * 1000))
+        return round(self.settings.transition_seconds * 1000)
 
     def not_found(self) -> ApiError:
         status = 404 if self.settings.not_found_style == "404" else 400

@@ -106,7 +106,7 @@ def query_lease_duration(raw: str | None, settings: Settings) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise wrong_type("duration", "long")
+        raise wrong_type("duration", "long") from None
     return check_lease_duration(value, settings)
 
 
@@ -136,7 +136,7 @@ def check_endpoints(value: Any) -> list[Json]:
                 try:
                     ipaddress.ip_network(ip, strict=False)
                 except ValueError:
-                    raise wrong_value("allowed_access_ips", "Each entry must be an IP address.")
+                    raise wrong_value("allowed_access_ips", "Each entry must be an IP address.") from None
             endpoint["allowed_access_ips"] = list(ips)
         result.append(endpoint)
     return result

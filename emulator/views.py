@@ -59,7 +59,7 @@ def _progress(nb: Notebook) -> list[Json]:
     # The docs name the text `step_description`, the use case `description`.
     return [
         {"notebook_id": nb.id, "step": step, "status": status, "step_description": text, "description": text}
-        for (step, text), status in zip(PROGRESS_STEPS, states)
+        for (step, text), status in zip(PROGRESS_STEPS, states, strict=True)
     ]
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pulumi_policy import (  # noqa: E402
+from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     PolicyPack,
@@ -26,9 +26,9 @@ from pulumi_policy import (  # noqa: E402
     StackValidationPolicy,
 )
 
-import defaults  # noqa: E402
-import rules  # noqa: E402
-from plain import plain  # noqa: E402
+import defaults
+import rules
+from plain import plain
 
 Check = Callable[[rules.Notebook, Mapping[str, Any]], list[str]]
 
@@ -58,7 +58,7 @@ def stack_policy() -> StackValidationPolicy:
         resources = [(r.name, r.resource_type, plain(r.props)) for r in args.resources]
         notebooks = [rules.Notebook(name, props) for name, kind, props in resources if rules.is_notebook(kind, props)]
         for message in rules.check_stack(notebooks, int(args.get_config()["max_notebooks"])):
-            report(message)
+            report(message, None)  # a stack-wide violation names no resource
 
     return StackValidationPolicy(
         name="notebook-stack-limits",
@@ -80,7 +80,8 @@ def description_remediation() -> ResourceValidationPolicy:
         name="notebook-default-description",
         description="Fills an empty notebook description with the team's text (off while the text is empty).",
         enforcement_level=EnforcementLevel.REMEDIATE,
-        remediate=remediate,
+        # pulumi-policy's type names only an awaitable, yet it takes the new properties as plain values too.
+        remediate=remediate,  # type: ignore[arg-type]
         config_schema=PolicyConfigSchema(properties=defaults.DESCRIPTION),
     )
 

@@ -103,7 +103,8 @@ def check_accelerator_auto_stop(nb: Notebook, accelerator_flavors: list[str], ma
         return []
     enabled = auto_stop.get("enabled", True)
     if enabled is False:
-        return [nb.violation("auto_stop.enabled", False, rule + f" (disabled means the longest lease, {_hours(LONGEST_LEASE_MS)})")]
+        disabled = f" (disabled means the longest lease, {_hours(LONGEST_LEASE_MS)})"
+        return [nb.violation("auto_stop.enabled", False, rule + disabled)]
     duration = auto_stop.get("duration", DEFAULT_LEASE_MS)
     if is_unknown(duration) or is_unknown(enabled) or not isinstance(duration, (int, float)):
         return []
@@ -166,7 +167,8 @@ def check_ssh_endpoints(nb: Notebook, widest_prefix: int) -> list[str]:
                 if isinstance(address, str) and not is_unknown(address):
                     problem = _address_problem(address, widest_prefix)
                     if problem:
-                        rule = f"an SSH source range must be /{widest_prefix} or narrower, and never 0.0.0.0/0 ({problem})"
+                        rule = (f"an SSH source range must be /{widest_prefix} or narrower, "
+                                f"and never 0.0.0.0/0 ({problem})")
                         found.append(nb.violation(f"{field}.allowed_access_ips", address, rule))
         keys = endpoint.get("key_pair_names")
         if keys is None or (isinstance(keys, list) and not keys):
@@ -190,7 +192,8 @@ def check_stack(notebooks: list[Notebook], max_notebooks: int) -> list[str]:
     for name, resources in by_name.items():
         if len(resources) > 1:
             found.append(
-                f"notebooks {', '.join(repr(r) for r in sorted(resources))}: name = {name!r}: no two notebooks of a stack share a name"
+                f"notebooks {', '.join(repr(r) for r in sorted(resources))}: name = {name!r}: "
+                "no two notebooks of a stack share a name"
             )
     return found
 

@@ -112,7 +112,8 @@ def migrate(resources: Sequence[TfResource]) -> list[Migrated]:
             mounts.setdefault(str(attrs.get("notebook_id")), []).append(
                 {"uri": str(attrs.get("storage_path")), "mount_path": str(attrs.get("local_mount_directory"))}
             )
-    migrated, taken = [], set()
+    migrated: list[Migrated] = []
+    taken: set[str] = set()
     for res in resources:
         if res.type != NOTEBOOK_TYPE:
             continue

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 import pulumi
+from pulumi import Input
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -32,6 +33,9 @@ from .core.errors import ConfigurationError, ModelArtsError
 from .core.fields import OUTPUT_KEYS, STABLE_OUTPUTS
 from .core.identity import resource_identity
 from .sdk_server_patch import adapt_server
+
+if TYPE_CHECKING:
+    from .core.service import NotebookService
 
 
 class ProgramError(ModelArtsError, RunError):
@@ -55,6 +59,20 @@ class EngineLog:
         pulumi.log.warn(message)
 
 
+# The SDK's results allow `outs=None` (a provider that keeps no outputs); these
+# say that this provider always answers its outputs, so callers may index them.
+class Created(CreateResult):
+    outs: dict[str, Any]
+
+
+class Read(ReadResult):
+    outs: dict[str, Any]
+
+
+class Updated(UpdateResult):
+    outs: dict[str, Any]
+
+
 class NotebookProvider(ResourceProvider):
     """The engine's entry points; one instance serves every Notebook of a program."""
 
@@ -62,7 +80,7 @@ class NotebookProvider(ResourceProvider):
 
     def __init__(self) -> None:
         super().__init__()
-        self._service: Any = None
+        self._service: Optional[NotebookService] = None
 
     # The provider is pickled into state: ship only the class, never a client.
     def __getstate__(self) -> dict[str, Any]:
@@ -84,7 +102,7 @@ class NotebookProvider(ResourceProvider):
         return self
 
     @property
-    def service(self) -> Any:
+    def service(self) -> NotebookService:
         if self._service is None:
             raise ConfigurationError("the ModelArts provider was not configured")
         return self._service
@@ -104,18 +122,18 @@ class NotebookProvider(ResourceProvider):
             delete_before_replace=True,
         )
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> Created:
         created = self.service.create(props)
-        return CreateResult(created.id, created.state)
+        return Created(created.id, created.state)
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read(self, id_: str, props: dict[str, Any]) -> Read:
         found = self.service.read(id_, props)
         if found is None:
-            return ReadResult(id_="", outs={})  # gone: the engine drops it from state
-        return ReadResult(found.id, found.state)
+            return Read(id_="", outs={})  # gone: the engine drops it from state
+        return Read(found.id, found.state)
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self.service.update(id_, olds, news))
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Updated:
+        return Updated(self.service.update(id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self.service.delete(id_, props)
@@ -125,7 +143,6 @@ class NotebookProvider(ResourceProvider):
 
 _PROVIDER = NotebookProvider()
 
-Input = pulumi.Input
 MappingInput = Union[Mapping[str, Any], "pulumi.Input[Mapping[str, Any]]"]
 
 
@@ -183,7 +200,9 @@ class Notebook(Resource, module="modelarts", name="Notebook"):
         **kwargs: Any,
     ) -> None:
         if args is not None and kwargs:
-            raise ProgramError(f"Notebook {resource_name!r} takes either a NotebookArgs object or keyword arguments, not both")
+            raise ProgramError(
+                f"Notebook {resource_name!r} takes either a NotebookArgs object or keyword arguments, not both"
+            )
         if args is None:
             missing = [k for k in ("flavor", "volume") if kwargs.get(k) is None]
             if kwargs.get("image_id") is None and kwargs.get("image_name") is None:

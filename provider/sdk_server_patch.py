@@ -63,7 +63,7 @@ def lift_call_limit(limit: int) -> bool:
     executor = current_executor()
     if executor is None or not isinstance(getattr(executor, "_max_workers", None), int):
         return False
-    executor._max_workers = max(executor._max_workers, limit)  # type: ignore[attr-defined]
+    executor._max_workers = max(executor._max_workers, limit)
     return True
 
 

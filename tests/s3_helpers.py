@@ -112,7 +112,7 @@ class S3Backed:
 
     def __init__(self, *args: Any, s3: S3Server, prefix: str, **kwargs: Any) -> None:
         self.s3, self.prefix = s3, prefix
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
 
     def pulumi(self, *args: str, **kwargs: Any) -> Result:
         self.env = s3_environment(self.s3, self.prefix, self.env)
@@ -121,7 +121,7 @@ class S3Backed:
     def popen(self, *args: str) -> subprocess.Popen:
         """A CLI command started in the background (for concurrency tests)."""
         self.env = s3_environment(self.s3, self.prefix, self.env)
-        command = ["pulumi", *args, "--stack", self.stack, "--non-interactive"]  # type: ignore[attr-defined]
+        command = ["pulumi", *args, "--stack", self.stack, "--non-interactive"]
         return subprocess.Popen(command, cwd=self.dir, env=self.env,  # type: ignore[attr-defined]
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

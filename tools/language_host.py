@@ -63,7 +63,7 @@ def is_monitor_shutdown(error: BaseException) -> bool:
     if isinstance(error, RunError):
         return MONITOR_SHUTDOWN_MESSAGE in str(error)
     if isinstance(error, grpc.RpcError):
-        return error.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
+        return error.code() == grpc.StatusCode.UNAVAILABLE
     return False
 
 
@@ -91,11 +91,11 @@ class ProgramLanguageServer(LanguageServer):
         self.engine_address = engine_address
         self.plugins = plugins or PluginRunner()
 
-    def RunPlugin(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC name)
+    def RunPlugin(self, request: Any, context: Any) -> Any:  # the gRPC method's name
         """Policy packs: the engine starts them through the language host of their runtime."""
         return self.plugins.run(request, context)
 
-    def Run(self, request: Any, context: Any) -> language_pb2.RunResponse:  # noqa: N802 (gRPC name)
+    def Run(self, request: Any, context: Any) -> language_pb2.RunResponse:  # the gRPC method's name
         return contextvars.copy_context().run(self._run, request)
 
     def _run(self, request: Any) -> language_pb2.RunResponse:
@@ -132,7 +132,7 @@ class ProgramLanguageServer(LanguageServer):
 
         try:
             loop.run_until_complete(run_in_stack(program))
-        except BaseException as error:  # noqa: BLE001 - every failure becomes the run's result
+        except BaseException as error:  # every failure becomes the run's result
             return self._failure(error)
         finally:
             pending = asyncio.all_tasks(loop)

@@ -101,7 +101,8 @@ class RunningPlugin:
                 self._open -= 1
                 continue
             name, chunk = item
-            yield language_pb2.RunPluginResponse(**{name: chunk})
+            yield (language_pb2.RunPluginResponse(stdout=chunk) if name == "stdout"
+                   else language_pb2.RunPluginResponse(stderr=chunk))
         yield language_pb2.RunPluginResponse(exitcode=self.process.wait())
 
     def stop(self) -> None:

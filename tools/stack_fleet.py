@@ -60,7 +60,7 @@ def update_stack(work_dir: Path, name: str, settings: dict[str, str], refresh: b
         for key, value in settings.items():
             stack.set_config(key, auto.ConfigValue(value=value))
         result = stack.up(on_output=lines.append, refresh=refresh, color="never")
-        report.changes = dict(result.summary.resource_changes or {})
+        report.changes = {op: count for op, count in (result.summary.resource_changes or {}).items()}
         report.ok = result.summary.result == "succeeded"
         if not report.ok:
             report.error = f"update ended as {result.summary.result}"

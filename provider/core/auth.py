@@ -46,7 +46,9 @@ def canonical_query(query: str) -> str:
 def encode_query(params: dict[str, object]) -> str:
     """The query string this client sends: already in canonical form, so what is
     signed is byte-for-byte what goes on the wire."""
-    items = sorted((str(k), "true" if v is True else "false" if v is False else str(v)) for k, v in params.items() if v is not None)
+    items = sorted(
+        (str(k), "true" if v is True else "false" if v is False else str(v)) for k, v in params.items() if v is not None
+    )
     return "&".join(f"{_encode(k)}={_encode(v)}" for k, v in items)
 
 
@@ -92,7 +94,8 @@ def sign(
     return {
         "Host": signing.get("Host") or signing.get("host", ""),
         "X-Sdk-Date": signing["X-Sdk-Date"],
-        "Authorization": f"{SIGNING_ALGORITHM} Access={access_key}, SignedHeaders={';'.join(signed)}, Signature={signature}",
+        "Authorization":
+            f"{SIGNING_ALGORITHM} Access={access_key}, SignedHeaders={';'.join(signed)}, Signature={signature}",
     }
 
 

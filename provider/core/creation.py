@@ -95,7 +95,8 @@ class Creation:
                 if not self.inputs.identity or attempt == CREATE_ATTEMPTS:
                     raise ModelArtsError(
                         f"creating notebook {self.inputs.name!r} failed ({error}); no notebook of this resource exists "
-                        "now. Run `pulumi up` again: it creates it, or adopts it if the service carried it out after all."
+                        "now. Run `pulumi up` again: it creates it, or adopts it if the service carried it out "
+                        "after all."
                     ) from None
                 continue
             if not created.id:
@@ -153,7 +154,8 @@ class Creation:
         if mismatches:
             raise ConfigurationError(
                 f"adopt_id: notebook {notebook_id} cannot be adopted as declared, these fields cannot change on an "
-                f"existing notebook: {'; '.join(mismatches)}. Declare them as they are, or drop adopt_id to create a new one."
+                f"existing notebook: {'; '.join(mismatches)}. Declare them as they are, or drop adopt_id to create "
+                "a new one."
             )
         notebook = self.live(notebook_id)
         notebook.settle()
@@ -181,7 +183,9 @@ def fixed_field_mismatches(inputs: NotebookInputs, notebook: NotebookInfo) -> li
         if live_volume.ownership and live_volume.ownership.upper() != inputs.volume.ownership:
             mismatches.append(f"volume.ownership is {live_volume.ownership}, declared {inputs.volume.ownership}")
         if live_volume.capacity and inputs.volume.capacity and inputs.volume.capacity < live_volume.capacity:
-            mismatches.append(f"volume.capacity is {live_volume.capacity} GB and cannot shrink to {inputs.volume.capacity}")
+            mismatches.append(
+                f"volume.capacity is {live_volume.capacity} GB and cannot shrink to {inputs.volume.capacity}"
+            )
     for name in names(Change.REPLACE):
         declared, live = getattr(inputs, name), LIVE_FIXED_VALUES[name](notebook)
         if declared and live and str(declared) != live:

@@ -220,8 +220,8 @@ def error_class(http_status: int, error_code: str) -> type[ApiError]:
 REMEDIES = {
     "CREATE_FAILED": "fix the cause (quota, a sold-out flavor, the image) and run `pulumi up` again",
     "START_FAILED": "run `pulumi up` again to retry the start (ModelArts.6360 means capacity is short for now)",
-    "ERROR": "`pulumi up` tries to start it again; if the service refuses, recreate it with `pulumi up --replace <urn>` "
-             "(its work directory is lost) or open a support ticket with the fail_reason",
+    "ERROR": "`pulumi up` tries to start it again; if the service refuses, recreate it with "
+             "`pulumi up --replace <urn>` (its work directory is lost) or open a support ticket with the fail_reason",
     "FROZEN": "the account is frozen for arrears (ModelArts.6326): top it up, then run `pulumi up`",
     "DELETE_FAILED": "run `pulumi destroy` (or `pulumi up`) again to retry the deletion",
 }
@@ -238,7 +238,9 @@ class NotebookFailedError(ModelArtsError):
         self.fail_reason = fail_reason
         reason = f": {fail_reason}" if fail_reason else " (the service gave no fail_reason)"
         remedy = REMEDIES.get(status, "run `pulumi refresh` to see its state, then `pulumi up`")
-        super().__init__(f"notebook {name!r} ({notebook_id}) ended in {status} while {doing}{reason}.{note} What to do: {remedy}")
+        super().__init__(
+            f"notebook {name!r} ({notebook_id}) ended in {status} while {doing}{reason}.{note} What to do: {remedy}"
+        )
 
 
 class StartRefusedError(NotebookFailedError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from enum import Enum  # noqa: F401 - the 3.10 fallback below
+from enum import Enum  # the 3.10 fallback below
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator

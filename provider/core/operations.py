@@ -124,7 +124,9 @@ class LiveNotebook:
             except OutcomeUnknown as lost:
                 self.target.clock.sleep(RESEND_BACKOFF.delay(attempt) + 0.2)  # let the effect, if any, show
                 if took_effect():
-                    self.target.report.debug(f"notebook {self.target.label!r}: {doing} took effect although its answer was lost")
+                    self.target.report.debug(
+                        f"notebook {self.target.label!r}: {doing} took effect although its answer was lost"
+                    )
                     return None
                 if attempt == RESEND_ATTEMPTS:
                     raise ModelArtsError(
@@ -160,10 +162,12 @@ class LiveNotebook:
             first = None
         except ApiError as refused:
             if failed:
-                raise StartRefusedError(self.id, self.target.label, str(live.status), live.fail_reason, refused) from None
+                raise StartRefusedError(
+                    self.id, self.target.label, str(live.status), live.fail_reason, refused
+                ) from None
             raise
         rule = waiter.NOTEBOOK_RUNNING
-        if failed:  # the service may show the old failure status for a moment after accepting the start
+        if failed and live.status:  # the service may show the old failure status for a moment after accepting the start
             rule = dataclasses.replace(rule, failure=rule.failure - {live.status}, grace=rule.grace | {live.status})
         return self._settled_notebook(self.wait(rule, first=first))
 
@@ -203,7 +207,9 @@ class LiveNotebook:
             if auto_stop.enabled:
                 raise
             warn_lease_fallback(self.target)
-            self.send(lambda: self.client.renew_lease(self.id, auto_stop.lease_request(fallback=True)), renewed, "renew")
+            self.send(
+                lambda: self.client.renew_lease(self.id, auto_stop.lease_request(fallback=True)), renewed, "renew"
+            )
 
     # ---- delete -----------------------------------------------------------------
 

@@ -129,7 +129,9 @@ def plan(state: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
     if isinstance(run_step, Stop) or (needs_stop and running):
         steps.append(Stop())
         if needs_stop and running and desired and run_step is None:
-            notes.append(f"changing {', '.join(needs_stop)} needs a stopped notebook: it will be stopped and started again")
+            notes.append(
+                f"changing {', '.join(needs_stop)} needs a stopped notebook: it will be stopped and started again"
+            )
         running = False
     may_restart = running and allow_restart
     if fields:
@@ -156,14 +158,16 @@ def _replacements(state: Mapping[str, Any], news: Mapping[str, Any], notes: list
     for key in REPLACE_FIELDS:
         if news.get(key) is not None and news.get(key) != state.get(key):
             replaces.append(key)
-            notes.append(f"{key} cannot change on an existing notebook: it will be replaced and its work directory lost")
+            notes.append(
+                f"{key} cannot change on an existing notebook: it will be replaced and its work directory lost"
+            )
     if state.get("status") == S.CREATE_FAILED:
         replaces.append("status")
         notes.append("the notebook is in CREATE_FAILED and cannot be repaired: it will be replaced")
     if news.get("volume") is None:
         return replaces
     if has_unknown(news["volume"]):
-        return replaces + ["volume"]
+        return [*replaces, "volume"]
     old, new = volume_key(state.get("volume")), volume_key(news.get("volume"))
     # Only parts both sides know: the service's show/list answers may omit uri and id.
     changed = [part for part in ("category", "ownership", "uri", "id")
@@ -195,7 +199,9 @@ def _growth(state: Mapping[str, Any], news: Mapping[str, Any], notes: list[str])
 
 
 def _changed_fields(state: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-    fields = {key: news[key] for key in PLAIN_UPDATE_FIELDS if news.get(key) is not None and news[key] != state.get(key)}
+    fields = {
+        key: news[key] for key in PLAIN_UPDATE_FIELDS if news.get(key) is not None and news[key] != state.get(key)
+    }
     if news.get("endpoints") is not None:
         declared = endpoints_key(news["endpoints"]) or []
         services = {service for service, _keys, _ips in declared}
@@ -225,7 +231,9 @@ def _run_state_step(state: Mapping[str, Any], news: Mapping[str, Any], notes: li
             notes.append(f"the notebook is {status}: a start will be tried; if the service refuses it, `up` fails "
                           "with the remedy and changes nothing")
         else:
-            notes.append(f"the notebook is {status} outside the program: it will be {'started' if desired else 'stopped'}")
+            notes.append(
+                f"the notebook is {status} outside the program: it will be {'started' if desired else 'stopped'}"
+            )
     return Start() if desired else Stop()
 
 

@@ -85,7 +85,8 @@ class NotebookService:
             if typos:
                 raise ConfigurationError(
                     f"unknown configuration keys {', '.join(typos)}; known modelarts keys: "
-                    "region, projectId, projectName, endpoint, authUrl, accessKey, secretKey, username, password, domainName"
+                    "region, projectId, projectName, endpoint, authUrl, accessKey, secretKey, username, password, "
+                    "domainName"
                 )
         except ConfigurationError as error:
             return cls(None, str(error), **options)

@@ -22,7 +22,15 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import TOKEN_REJECTED_CODES, ApiError, ModelArtsError, OutcomeUnknown, Throttled, TransportError, error_class
+from .errors import (
+    TOKEN_REJECTED_CODES,
+    ApiError,
+    ModelArtsError,
+    OutcomeUnknown,
+    Throttled,
+    TransportError,
+    error_class,
+)
 from .retry import RetryBudget, RetryPolicy
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pulumi
 import pytest
@@ -67,8 +67,8 @@ class NotebookMocks(pulumi.runtime.Mocks):
         }
         return notebook_id, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        return {}
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, Optional[list[tuple[str, str]]]]:
+        return {}, []  # no failures (the SDK iterates them, so not None)
 
     def notebooks(self) -> dict[str, dict[str, Any]]:
         return {name: a.inputs for name, a in self.registered.items() if a.typ == NOTEBOOK_TYPE}
@@ -220,7 +220,8 @@ def test_notebook_names_are_sanitised_and_valid_for_the_api() -> None:
         ({"notebook": {**SHARED, "running": False}}, "notebook['running'] is not allowed"),
         ({"notebook": {**SHARED, "flavour": CPU}}, "notebook has unknown input(s) flavour; Notebook takes:"),
         ({"overrides": {"ben": {"name": "has space"}}}, "overrides['ben']['name'] must be 1-128 characters"),
-        ({"overrides": {"ben": {"name": "same"}, "anna": {"name": "same"}}}, "notebook name(s) same would be used twice"),
+        ({"overrides": {"ben": {"name": "same"}, "anna": {"name": "same"}}},
+         "notebook name(s) same would be used twice"),
     ],
 )
 def test_bad_declarations_fail_with_a_clear_error(kwargs: dict[str, Any], message: str) -> None:
@@ -439,8 +440,10 @@ def test_from_dict_reads_configuration() -> None:
         ({"start": time(8, 0, tzinfo=UTC)}, "without a zone"),
         ({"exceptions": [{"date": "2024-12-24"}]}, "must say running: true"),
         ({"exceptions": [{"date": "24.12.2024", "running": False}]}, "date must be a date such as '2024-12-24'"),
-        ({"exceptions": [{"start": "2024-12-24T10:00Z", "end": "2024-12-24T09:00Z", "running": True}]}, "must be after start"),
-        ({"exceptions": [{"start": "2024-12-24T10:00Z", "end": "2024-12-24T12:00", "running": True}]}, "both have a UTC offset"),
+        ({"exceptions": [{"start": "2024-12-24T10:00Z", "end": "2024-12-24T09:00Z", "running": True}]},
+         "must be after start"),
+        ({"exceptions": [{"start": "2024-12-24T10:00Z", "end": "2024-12-24T12:00", "running": True}]},
+         "both have a UTC offset"),
         ({"exceptions": [{"date": "2024-12-24", "start": "2024-12-24T10:00Z", "running": True}]}, "either whole dates"),
         ({"exceptions": [{"day": "2024-12-24", "running": True}]}, "unknown exception field(s) day"),
     ],

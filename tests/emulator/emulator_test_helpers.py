@@ -83,12 +83,12 @@ class Api:
     def create(self, **overrides: Any) -> dict[str, Any]:
         response = self.post("/notebooks", json=create_body(**overrides))
         assert response.status_code == 200, response.get_json()
-        return response.get_json()  # type: ignore[no-any-return]
+        return response.get_json()
 
     def show(self, notebook_id: str) -> dict[str, Any]:
         response = self.get(f"/notebooks/{notebook_id}")
         assert response.status_code == 200, response.get_json()
-        return response.get_json()  # type: ignore[no-any-return]
+        return response.get_json()
 
     def tick(self, seconds: float = 1.0) -> None:
         self.clock.advance(seconds)
@@ -113,4 +113,4 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     body = response.get_json()
     assert response.status_code == status, body
     assert body["error_code"] == code, body
-    return body  # type: ignore[no-any-return]
+    return body

@@ -93,7 +93,7 @@ def test_flavors_filter_and_shape(api: Api) -> None:
     assert all({"gpu", "gpu_memory", "type"} <= set(f["gpu"]) for f in gpu["data"])
     cpu = api.get("/notebooks/flavors?category=CPU&limit=2&offset=1").get_json()
     assert len(cpu["data"]) == 2 and cpu["total"] >= 3
-    two = [f for f in api.get("/notebooks/flavors").get_json()["data"] if f["id"] == "modelarts.vm.cpu.2u"][0]
+    two = next(f for f in api.get("/notebooks/flavors").get_json()["data"] if f["id"] == "modelarts.vm.cpu.2u")
     assert two == {
         "arch": "x86_64", "billing": {"code": "modelarts.vm.cpu.2u", "unit_num": 1}, "category": "CPU",
         "description": "General-purpose Intel CPU flavor, ideal for rapid data exploration and experiments",

@@ -14,7 +14,7 @@ MOUNT = {"category": "OBS", "mount_path": "/data/inputs/", "uri": "obs://bucket/
 
 
 def inventory(api: Api) -> list[dict[str, Any]]:
-    return api.client.get("/_emulator/notebooks").get_json()["notebooks"]  # type: ignore[no-any-return]
+    return api.client.get("/_emulator/notebooks").get_json()["notebooks"]
 
 
 def only(api: Api) -> dict[str, Any]:
@@ -57,7 +57,7 @@ ROUTES = {
     "renew": Route("PATCH", f"/notebooks/{{id}}/lease?duration={2 * HOUR}", lambda api: (api.running()["id"], ""),
                    lambda api: only(api)["lease_request_ms"] == 2 * HOUR),
 }
-LOST = {
+LOST: dict[str, dict[str, Any]] = {
     "status": {"status": 502, "error_code": "ModelArts.6102"},
     "reset": {"status": None, "reset_connection": True},
 }

@@ -21,7 +21,7 @@ NO_CATEGORY_IMAGE = "59a6e9f5-93c0-44dd-85b0-82f390c5d53a"
 def configure(api: Api, **values: Any) -> dict[str, Any]:
     response = api.client.post("/_emulator/config", json=values)
     assert response.status_code == 200, response.get_json()
-    return response.get_json()  # type: ignore[no-any-return]
+    return response.get_json()
 
 
 def listed_ids(api: Api, query: str = "") -> list[str]:

@@ -40,7 +40,7 @@ def settle(client: FlaskClient, clock: ManualClock, notebook_id: str, target: st
     clock.advance(10)  # it waits 10 s, then polls
     shown = call(client, clock, "GET", f"{BASE}/notebooks/{notebook_id}")
     assert shown["status"] == target, shown
-    return shown  # type: ignore[no-any-return]
+    return shown
 
 
 def test_domains_for_token_and_aksk(client: FlaskClient, clock: ManualClock) -> None:

@@ -29,6 +29,7 @@ def s3_prefix(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:60]
 
 
+# `emulator` is the fixture imported from tests.profiles, which pytest passes by name.
 @pytest.fixture
-def s3_project(tmp_path: Path, pulumi_bin: str, emulator: Emulator, s3_server: S3Server, s3_prefix: str) -> S3Project:
+def s3_project(tmp_path: Path, pulumi_bin: str, emulator: Emulator, s3_server: S3Server, s3_prefix: str) -> S3Project:  # noqa: F811
     return S3Project(tmp_path / "project", pulumi_bin, emulator, s3=s3_server, prefix=s3_prefix)

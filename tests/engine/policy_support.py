@@ -38,7 +38,7 @@ def private_bin(shared_bin: str, into: Path) -> str:
     return str(into)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def shared_private_bin(shared_bin: str) -> str:
     """One private folder per test session (the binary is copied when it cannot be linked)."""
     folder = Path(tempfile.mkdtemp(prefix="policy-bin-"))

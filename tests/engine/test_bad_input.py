@@ -269,7 +269,7 @@ def run_previews(project: PulumiProject, files: dict[str, Path]) -> dict[str, Re
         return project.pulumi("preview", "--diff", "--config-file", str(path), check=False)
 
     with ThreadPoolExecutor(max(2, min(4, os.cpu_count() or 2))) as pool:
-        return dict(zip(files, pool.map(preview, files.values())))
+        return dict(zip(files, pool.map(preview, files.values()), strict=True))
 
 
 TWO_BAD = "two-bad-notebooks"
@@ -447,7 +447,8 @@ def test_a_sold_out_flavor_and_a_second_free_codelab_come_back_from_up_as_readab
 ) -> None:
     gpu_image = "278e88d1-5b71-4766-8502-b3ba72e824d9"  # pytorch1.8-cuda10.2, CPU and GPU
     other_stack.declare(gpu=notebook_spec(name="sold-out", flavor="modelarts.vm.gpu.t4", image_id=gpu_image),
-                        lab1=notebook_spec(name="codelab-1", **CODELAB), lab2=notebook_spec(name="codelab-2", **CODELAB))
+                        lab1=notebook_spec(name="codelab-1", **CODELAB),
+                        lab2=notebook_spec(name="codelab-2", **CODELAB))
     # The flavor exists and each notebook alone is fine: only the service knows the rest.
     assert other_stack.preview().returncode == 0
     result = other_stack.up("--continue-on-error", check=False)

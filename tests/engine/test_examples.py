@@ -24,7 +24,7 @@ class ExampleProject(PulumiProject):
         self.example = example
         super().__init__(workdir, bin_dir, emulator, program=(example / "__main__.py").read_text())
 
-    def pulumi(self, *args: str, **kwargs):  # type: ignore[override]
+    def pulumi(self, *args: str, **kwargs):
         if args[:2] == ("stack", "init"):
             self._install_example()
         return super().pulumi(*args, **kwargs)

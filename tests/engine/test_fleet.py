@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from tests.helpers import Emulator, PulumiProject, notebook_spec
@@ -15,7 +17,7 @@ def most_at_once(emulator: Emulator, transient: str) -> int:
     events = []
     for notebook in emulator.notebooks():
         history = notebook["history"]
-        for entry, following in zip(history, history[1:]):
+        for entry, following in pairwise(history):
             if entry["status"] == transient:
                 events += [(entry["at_ms"], 1), (following["at_ms"], -1)]
     current = best = 0

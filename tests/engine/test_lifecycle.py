@@ -169,7 +169,8 @@ def test_password_login_works_end_to_end(tmp_path, pulumi_bin: str, emulator: Em
     "bad, field, says",
     [
         ({"volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 1}}, "volume", "5..4096"),
-        ({"volume": {"category": "TAPE", "ownership": "MANAGED", "capacity": 5}}, "volume.category", "'EVS', 'EFS' or 'SFS'"),
+        ({"volume": {"category": "TAPE", "ownership": "MANAGED", "capacity": 5}}, "volume.category",
+         "'EVS', 'EFS' or 'SFS'"),
         ({"name": "has space"}, "name", "A-Z a-z 0-9 _ -"),
         ({"description": "a<b"}, "description", "must not contain"),
         ({"flavor": "modelarts.vm.cpu.999u"}, "flavor", "unknown flavor 'modelarts.vm.cpu.999u'; available:"),

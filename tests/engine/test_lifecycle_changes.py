@@ -13,7 +13,8 @@ from provider.core.auth import AkSkAuth
 from provider.core.client import ModelArtsClient
 from provider.core.models import CreateNotebookRequest, VolumeRequest
 from tests.profiles import deleting_a_running_notebook, in_place
-from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, IMAGE_ID, PROJECT_ID, SECRET_KEY, Emulator, PulumiProject, notebook_spec
+from tests.helpers import (ACCESS_KEY, BIG_CPU_FLAVOR, IMAGE_ID, PROJECT_ID, SECRET_KEY, Emulator, PulumiProject,
+                           notebook_spec)
 
 import pytest
 
@@ -114,7 +115,7 @@ def test_ssh_endpoint_is_exposed_and_updated_in_place(project: PulumiProject, em
     before = mark(emulator)
     project.up()
     assert emulator.calls(before) == in_place(emulator, ["update"])
-    ssh = [e for e in live(emulator)["endpoints"] if (e.get("service") or e.get("dev_service")) == "SSH"][0]
+    ssh = next(e for e in live(emulator)["endpoints"] if (e.get("service") or e.get("dev_service")) == "SSH")
     assert ssh["ssh_keys"] == ["new-key"] and ssh["allowed_access_ips"] == ["80.158.0.0/24"]
 
 

@@ -75,8 +75,10 @@ def test_each_violation_fails_preview_before_any_call(policy_project: PulumiProj
         "notebook 'gpulong' (name 'nb-gpulong'): auto_stop.duration = 36000000: accelerator flavor",
         "notebook 'eightnpu' (name 'nb-npu'): flavor = 'modelarts.bm.snt9.xlarge.8': flavor must match one of",
         "notebook 'big' (name 'nb-big'): volume.capacity = 500: volume.capacity must be at most 100 GB",
-        "notebook 'open' (name 'nb-open'): endpoints[0].allowed_access_ips = None: SSH endpoints need allowed_access_ips",
-        "notebook 'open' (name 'nb-open'): endpoints[0].key_pair_names = None: SSH endpoints need at least one key pair",
+        "notebook 'open' (name 'nb-open'): endpoints[0].allowed_access_ips = None: "
+        "SSH endpoints need allowed_access_ips",
+        "notebook 'open' (name 'nb-open'): endpoints[0].key_pair_names = None: "
+        "SSH endpoints need at least one key pair",
         "notebook 'wide' (name 'nb-wide'): endpoints[0].allowed_access_ips = '80.158.0.0/16': an SSH source range must "
         "be /24 or narrower",
         "notebooks 'big', 'twin': name = 'nb-big': no two notebooks of a stack share a name",

@@ -114,7 +114,7 @@ def everything_written(project: RecordedProject, emulator: Emulator) -> dict[str
         for index, provider in enumerate(serialized_providers(text)):
             places[f"serialized provider {index} in {where}"] = provider
     places["emulator request log"] = json.dumps(emulator.requests())
-    places["emulator log output"] = (emulator._dir / "log").read_text(errors="replace")  # noqa: SLF001
+    places["emulator log output"] = (emulator._dir / "log").read_text(errors="replace")
     return places
 
 

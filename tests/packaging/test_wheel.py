@@ -15,12 +15,13 @@ import modelarts_emulator.pytest_plugin, modelarts_emulator.testing
 from modelarts_emulator import create_app
 from modelarts_notebooks.notebook import NotebookProvider
 from importlib.metadata import distribution, entry_points, version
+from importlib.resources import files
 plugins = [e.value for e in entry_points(group="pytest11")]
 top = sorted({f.parts[0] for f in distribution("modelarts-notebooks").files if f.suffix == ".py" and len(f.parts) > 1})
 print(json.dumps({"files": [m.__file__ for m in (components, modelarts_emulator, modelarts_notebooks)],
                   "version": version("modelarts-notebooks"), "module_version": modelarts_notebooks.__version__,
                   "plugins": plugins, "top": top, "team": components.TeamWorkspace.__module__,
-                  "data": [str(p.name) for p in __import__("importlib.resources").resources.files("modelarts_emulator").joinpath("data").iterdir()]}))
+                  "data": [str(p.name) for p in files("modelarts_emulator").joinpath("data").iterdir()]}))
 """
 
 

@@ -22,7 +22,7 @@ def _run(args: list[str], cwd: Path, timeout: float = 600) -> str:
     return completed.stdout
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def built_wheel() -> Path:
     """The wheel `make dist` builds (from a copy of the tracked files, so nothing is written into the checkout)."""
     out = Path(tempfile.mkdtemp(prefix="wheel-", dir=_ensure(_CACHE)))

@@ -51,7 +51,8 @@ def test_lookups_resolve_in_the_notebooks_own_project(emulator: Emulator) -> Non
 
 def test_bad_project_or_region_fails_check_naming_the_field(emulator: Emulator) -> None:
     provider = make_provider(emulator)
-    for given, field in (({"project_id": "my-project"}, "project_id"), ({**ELSEWHERE, "region": "xx-nowhere"}, "region"),
+    for given, field in (({"project_id": "my-project"}, "project_id"),
+                         ({**ELSEWHERE, "region": "xx-nowhere"}, "region"),
                          ({"region": "eu-nl"}, "project_id")):
         assert [f.property for f in provider.check({}, props(**given)).failures] == [field]
     assert emulator.requests() == []

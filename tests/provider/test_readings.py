@@ -127,7 +127,7 @@ def test_a_refused_in_place_change_with_allow_restart_false_changes_nothing(
         assert live(emulator)["description"] == f"now documented [managed-by:{IDENTITY}]"
         return
     as_created = live(emulator)["description"]
-    with pytest.raises(ConfigurationError, match="allow_restart is false. Nothing was changed"):
+    with pytest.raises(ConfigurationError, match=r"allow_restart is false\. Nothing was changed"):
         provider.update(created.id, created.outs, news)
     assert emulator.calls(before) == ["update"] and live(emulator)["status"] == "RUNNING"
     assert live(emulator)["description"] == as_created

@@ -76,7 +76,7 @@ def test_run_state_drift_is_planned_unless_ignored(provider: NotebookProvider, e
 
 def test_adoption_refuses_what_cannot_change(provider: NotebookProvider, emulator: Emulator) -> None:
     existing = provider.create(props(running=False))
-    with pytest.raises(ConfigurationError, match="volume.category is EVS, declared EFS"):
+    with pytest.raises(ConfigurationError, match=r"volume\.category is EVS, declared EFS"):
         provider.create(props(adopt_id=existing.id, volume={"category": "EFS", "capacity": 50}))
 
 

@@ -39,7 +39,7 @@ def same_json(left: Any, right: Any) -> bool:
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(same_json(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(same_json(a, b) for a, b in zip(left, right, strict=True))
     return type(left) is type(right) and left == right
 
 
@@ -57,7 +57,7 @@ def _walk(value: Any, example: Any, path: str, found: Comparison) -> None:
         if len(value) != len(example):
             found.mismatches.append(f"{path}: {len(value)} items parsed, {len(example)} in the example")
             return
-        for item, item_example in zip(value, example):
+        for item, item_example in zip(value, example, strict=True):
             _walk(item, item_example, f"{path}[]", found)
     elif not same_json(value, example):
         found.mismatches.append(f"{path}: parsed {_plain(value)!r}, the example says {example!r}")
@@ -92,5 +92,5 @@ def json_differences(sent: Any, example: Any, path: str = "") -> set[str]:
                 differences |= json_differences(sent[key], example[key], _join(path, key))
         return differences
     if isinstance(sent, list) and isinstance(example, list) and len(sent) == len(example):
-        return set().union(*(json_differences(a, b, f"{path}[]") for a, b in zip(sent, example)))
+        return set().union(*(json_differences(a, b, f"{path}[]") for a, b in zip(sent, example, strict=True)))
     return set() if same_json(sent, example) else {path}

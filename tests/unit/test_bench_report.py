@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,7 @@ def test_changed_and_untracked_files_make_the_tree_dirty_but_the_report_itself_d
     assert state.changed == ("code.py", "new.py") and "uncommitted changes to 2 path(s)" in state.describe()
 
 
-def _args(tmp_path: Path, write_docs: bool = True) -> object:
+def _args(tmp_path: Path, write_docs: bool = True) -> argparse.Namespace:
     return run.parse_args(["--docs-dir", str(tmp_path / "docs"), *([] if write_docs else ["--no-write-docs"])])
 
 

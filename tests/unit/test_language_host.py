@@ -12,7 +12,7 @@ import pytest
 from pulumi.errors import RunError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-import language_host  # noqa: E402
+import language_host
 
 
 def test_entry_point_defaults_to_main_file(tmp_path: Path) -> None:
@@ -51,6 +51,7 @@ def test_plugin_handshake_prints_port_and_exits_quietly_on_sigint() -> None:
         [sys.executable, "-u", language_host.__file__, "127.0.0.1:1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    assert process.stdout is not None and process.stderr is not None
     try:
         port = int(process.stdout.readline())
         assert 0 < port < 65536

@@ -28,13 +28,15 @@ def test_the_shared_state_file_maps_every_notebook() -> None:
     found = args_by_name(STATE)
     assert found == {
         "analysis": {
-            "name": "team_analysis", "flavor": "modelarts.vm.cpu.8u", "image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54090",
+            "name": "team_analysis", "flavor": "modelarts.vm.cpu.8u",
+            "image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54090",
             "description": "analysis notebook of the data team",
             "volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 50},
             "running": True, "adopt_id": "9176e07e-bb38-44ed-b37c-ade866bdf197",
         },
         "training": {
-            "name": "team_training", "flavor": "modelarts.vm.cpu.2u", "image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54090",
+            "name": "team_training", "flavor": "modelarts.vm.cpu.2u",
+            "image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54090",
             "volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 5},
             "running": True, "adopt_id": "5c7d18c0-45b0-462b-a721-827dd6034f91",
         },
@@ -64,7 +66,9 @@ def with_extras() -> dict[str, Any]:
             "storage_path": "obs://team-bucket/datasets/", "local_mount_directory": "/data/datasets/",
         }}],
     })
-    document["resources"].append({"mode": "data", "type": "huaweicloud_modelarts_notebook", "name": "x", "instances": []})
+    document["resources"].append(
+        {"mode": "data", "type": "huaweicloud_modelarts_notebook", "name": "x", "instances": []}
+    )
     return document
 
 

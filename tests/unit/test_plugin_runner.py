@@ -15,12 +15,12 @@ from typing import Iterator
 
 import grpc
 import pytest
-from google.protobuf import struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-import language_host  # noqa: E402
-import plugin_runner  # noqa: E402
+import language_host
+import plugin_runner
 
 PACK = """
 import os, sys, time
@@ -46,7 +46,8 @@ def make_pack(root: Path, venv: str = "venv") -> Path:
 def plugin_request(pack: Path, pwd: Path, marker_dir: Path, **options: str) -> language_pb2.RunPluginRequest:
     info = language_pb2.ProgramInfo(root_directory=str(pack), program_directory=str(pack), entry_point=".")
     if options:
-        info.options.CopyFrom(struct_pb2.Struct(fields={k: struct_pb2.Value(string_value=v) for k, v in options.items()}))
+        fields = {k: struct_pb2.Value(string_value=v) for k, v in options.items()}
+        info.options.CopyFrom(struct_pb2.Struct(fields=fields))
     return language_pb2.RunPluginRequest(
         pwd=str(pwd), args=["127.0.0.1:1234"], env=[f"PACK_MARKER_DIR={marker_dir}"], info=info, kind="analyzer",
     )
@@ -114,11 +115,13 @@ def test_missing_pack_venv_is_a_clear_error(host: language_pb2_grpc.LanguageRunt
     with pytest.raises(grpc.RpcError) as raised:
         next(host.RunPlugin(plugin_request(pack, tmp_path, tmp_path), timeout=30))
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert f"virtualenv {pack / 'venv'} is missing" in raised.value.details()
-    assert "make policy-venv" in raised.value.details()
+    details = raised.value.details() or ""
+    assert f"virtualenv {pack / 'venv'} is missing" in details
+    assert "make policy-venv" in details
 
 
-def test_running_packs_leave_workers_for_the_program(host: language_pb2_grpc.LanguageRuntimeStub, tmp_path: Path) -> None:
+def test_running_packs_leave_workers_for_the_program(
+        host: language_pb2_grpc.LanguageRuntimeStub, tmp_path: Path) -> None:
     pack = make_pack(tmp_path)
     streams = []
     for i in range(2):
@@ -131,7 +134,7 @@ def test_running_packs_leave_workers_for_the_program(host: language_pb2_grpc.Lan
     assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     # With every pack slot taken, the calls that run the program are still answered.
     for _ in range(language_host.PROGRAM_WORKERS + 1):
-        host.GetPluginInfo(language_pb2.google_dot_protobuf_dot_empty__pb2.Empty(), timeout=5)
+        host.GetPluginInfo(empty_pb2.Empty(), timeout=5)
     for stream in streams:
         stream.cancel()
 

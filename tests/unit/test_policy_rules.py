@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("policy_rules", Path(__file__).resolve().parents[2] / "policy" / "rules.py")
+_RULES = Path(__file__).resolve().parents[2] / "policy" / "rules.py"
+_spec = importlib.util.spec_from_file_location("policy_rules", _RULES)
 assert _spec and _spec.loader
 rules = importlib.util.module_from_spec(_spec)
 sys.modules["policy_rules"] = rules
@@ -20,7 +22,7 @@ ACCELERATORS = ["*.gpu.*", "*.snt9*"]
 HOUR = 3_600_000.0
 
 
-def nb(**props: object) -> "rules.Notebook":
+def nb(**props: object) -> Any:  # a rules.Notebook (the module is loaded by path)
     return rules.Notebook("web", {"name": "nb-web", **props})
 
 
@@ -39,7 +41,8 @@ def test_a_generic_dynamic_type_is_told_apart_by_provider_or_inputs() -> None:
     assert not rules.is_notebook(generic, {"name": "x", "flavor": "f"})
     pickled = base64.b64encode(b"\x80\x05provider.notebook\x94NotebookProvider").decode()
     assert rules.is_notebook(generic, {"__provider": pickled})
-    assert not rules.is_notebook(generic, {"__provider": base64.b64encode(b"OtherProvider").decode(), **notebook_inputs})
+    other = base64.b64encode(b"OtherProvider").decode()
+    assert not rules.is_notebook(generic, {"__provider": other, **notebook_inputs})
 
 
 @pytest.mark.parametrize(
@@ -56,7 +59,8 @@ def test_accelerators_need_a_bounded_auto_stop(props: dict, field: str) -> None:
 
 
 def test_accelerator_rule_passes_bounded_leases_and_cpu_flavors() -> None:
-    assert rules.check_accelerator_auto_stop(nb(flavor="modelarts.bm.snt9.xlarge.2", auto_stop={}), ACCELERATORS, 8) == []
+    assert rules.check_accelerator_auto_stop(
+        nb(flavor="modelarts.bm.snt9.xlarge.2", auto_stop={}), ACCELERATORS, 8) == []
     assert rules.check_accelerator_auto_stop(
         nb(flavor="modelarts.vm.gpu.p100", auto_stop={"duration": 8 * HOUR}), ACCELERATORS, 8) == []
     assert rules.check_accelerator_auto_stop(nb(flavor="modelarts.vm.cpu.2u"), ACCELERATORS, 8) == []
@@ -98,7 +102,7 @@ def test_volume_capacity_limit() -> None:
     ],
 )
 def test_ssh_source_ranges(ips: object, problem: str) -> None:
-    endpoint = {"service": "ssh", "key_pair_names": ["k"]}
+    endpoint: dict[str, object] = {"service": "ssh", "key_pair_names": ["k"]}
     if ips is not None:
         endpoint["allowed_access_ips"] = ips
     [message] = rules.check_ssh_endpoints(nb(endpoints=[{"service": "NOTEBOOK"}, endpoint]), 24)
@@ -125,5 +129,6 @@ def test_description_remediation_is_off_without_text_and_keeps_a_given_one() -> 
     assert rules.remediated_description({"name": "x"}, "") is None
     assert rules.remediated_description({"name": "x", "description": "mine"}, "team") is None
     assert rules.remediated_description({"name": "x", "description": UNKNOWN_STRING}, "team") is None
-    assert rules.remediated_description({"name": "x", "description": " "}, "team") == {"name": "x", "description": "team"}
+    assert rules.remediated_description({"name": "x", "description": " "}, "team") == {
+        "name": "x", "description": "team"}
     assert rules.remediated_description({"name": "x"}, "team") == {"name": "x", "description": "team"}

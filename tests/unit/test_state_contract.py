@@ -23,5 +23,5 @@ def test_recorded_provider_reference_still_loads(stack) -> None:
     blobs = {r["inputs"]["__provider"] for r in resources if r["type"].endswith("modelarts:Notebook")}
     assert blobs
     for blob in blobs:
-        loaded = pickle.loads(base64.b64decode(blob))  # noqa: S301 - our own committed fixture
+        loaded = pickle.loads(base64.b64decode(blob))  # our own committed fixture
         assert type(loaded) is NotebookProvider

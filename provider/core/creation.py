@@ -22,14 +22,15 @@ from .errors import (
     OutcomeUnknown,
     TransportError,
 )
+from .census import STRAY_WHY, MarkerSearch
 from .fields import Change, names
-from .identity import split_identity
 from .inputs import NotebookInputs
 from .models import NotebookInfo, NotebookStatus
 from .retry import Backoff
 from .operations import LiveNotebook, Target, warn_lease_fallback
 
 S = NotebookStatus
+FAILED_LEFTOVER_WHY = "left in CREATE_FAILED by an interrupted earlier run of this resource; it can never be used"
 # A create is sent again only after a lookup showed the previous try created nothing.
 CREATE_ATTEMPTS = 4
 
@@ -118,31 +119,37 @@ class Creation:
                 return found
         raise AssertionError("unreachable")
 
+    def search(self) -> Optional[MarkerSearch]:
+        """The search for this resource's notebooks by name and identity marker (None without a marker)."""
+        if not self.inputs.identity:
+            return None
+        return MarkerSearch(self.template, self.inputs.name, self.inputs.identity, self.inputs.feature)
+
     def find_own(self) -> Optional[LiveNotebook]:
         """The notebook an interrupted earlier `create` of this resource left behind.
 
         Names may repeat and the list filter is fuzzy, so the match is exact on
         the name and on the identity marker the provider put in the description.
+        Where several runs died, the oldest usable one is adopted and the others
+        are deleted; a notebook that failed to be created is never adopted.
         """
-        if not self.inputs.identity:
+        search = self.search()
+        if search is None:
             return None
-        feature = self.inputs.feature or "NOTEBOOK"
-        for candidate in self.client.iter_notebooks(name=self.inputs.name, feature=feature):
-            if candidate.name != self.inputs.name or split_identity(candidate.description)[1] != self.inputs.identity:
-                continue
-            if candidate.status in (S.DELETING, S.DELETED) or not candidate.id:
-                continue
-            self.template.report.warn(
-                f"notebook {self.inputs.name!r}: found {candidate.id} ({candidate.status}) left by an interrupted "
-                "earlier run of this resource; adopting it instead of creating another"
-            )
-            notebook = self.live(candidate.id)
-            if candidate.status == S.CREATE_FAILED:
-                notebook.delete()
-                return None
-            notebook.settle()
-            return notebook
-        return None
+        found = search.matches()
+        usable = [n for n in found if n.status != S.CREATE_FAILED]
+        keep = usable[0] if usable else None
+        search.remove(tuple(n for n in found if n.status == S.CREATE_FAILED), FAILED_LEFTOVER_WHY)
+        search.remove(tuple(n for n in usable if n is not keep), STRAY_WHY)
+        if keep is None:
+            return None
+        self.template.report.warn(
+            f"notebook {self.inputs.name!r}: found {keep.id} ({keep.status}) left by an interrupted "
+            "earlier run of this resource; adopting it instead of creating another"
+        )
+        notebook = self.live(str(keep.id))
+        notebook.settle()
+        return notebook
 
     def adopt(self) -> LiveNotebook:
         """Bring an existing notebook under management (`pulumi import` cannot serve dynamic resources)."""

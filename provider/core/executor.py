@@ -15,8 +15,9 @@ from .errors import ConfigurationError, NotebookFailedError, NotModifiableInStat
 from .identity import split_identity, with_identity
 from .inputs import NotebookInputs
 from .models import EVS_MAX_GB, NotebookInfo, NotebookStatus, UpdateNotebookRequest
+from .census import STRAY_WHY, MarkerSearch
 from .operations import LiveNotebook, ObsMounts
-from .plan import Grow, Plan, RenewLease, Start, Step, Stop, SyncMounts, Update
+from .plan import DeleteStrays, Grow, Plan, RenewLease, Start, Step, Stop, SyncMounts, Update
 
 S = NotebookStatus
 # A running notebook's EVS grows by at most 100 GB per request.
@@ -29,6 +30,8 @@ class PlanExecutor:
     def __init__(self, notebook: LiveNotebook, inputs: NotebookInputs) -> None:
         self.notebook = notebook
         self.inputs = inputs
+        # After a `DeleteStrays` step: whether the list showed this notebook (the census is closed).
+        self.census_closed: "bool | None" = None
 
     def execute(self, planned: Plan) -> NotebookInfo:
         live = self.notebook.settle() if planned.steps else self.notebook.find()
@@ -43,7 +46,9 @@ class PlanExecutor:
         return self.notebook.read()
 
     def _run(self, step: Step) -> None:
-        if isinstance(step, Stop):
+        if isinstance(step, DeleteStrays):
+            self._delete_strays()
+        elif isinstance(step, Stop):
             self.notebook.stop()
         elif isinstance(step, Start):
             self.notebook.start(self.inputs.auto_stop)
@@ -55,6 +60,14 @@ class PlanExecutor:
             self.notebook.renew_lease(self.inputs.auto_stop)
         elif isinstance(step, SyncMounts):
             ObsMounts(self.notebook).sync([(m.uri, m.mount_path) for m in self.inputs.obs_mounts or []])
+
+    def _delete_strays(self) -> None:
+        if not self.inputs.identity:
+            return
+        search = MarkerSearch(self.notebook.target, self.inputs.name, self.inputs.identity, self.inputs.feature)
+        census = search.await_census(self.notebook.id, self.inputs.limits.create_lookup)
+        search.remove(census.strays, STRAY_WHY)
+        self.census_closed = census.own_listed
 
     def _update(self, step: Update) -> None:
         fields = {k: v for k, v in step.fields.items() if k != "identity"}

@@ -121,6 +121,8 @@ OUTPUTS: tuple[OutputField, ...] = (
     OutputField("timings", "seconds each kind of transition last took: the next run polls at the right moments",
                 internal=True),
     OutputField("declared", "declared values the live ones may overwrite in state", internal=True),
+    OutputField("identity_confirmed", "whether the service's list has shown this notebook, so that no duplicate "
+                "left by an interrupted run can hide from the provider", internal=True),
 )
 OUTPUT_KEYS: tuple[str, ...] = tuple(f.name for f in OUTPUTS)
 # Never change on an existing notebook.

@@ -81,7 +81,16 @@ class SyncMounts:
         return "sync OBS mounts"
 
 
-Step = Union[Stop, Start, Update, Grow, RenewLease, SyncMounts]
+@dataclass(frozen=True)
+class DeleteStrays:
+    """Finish the census left open when the list did not yet show this notebook: delete every other
+    notebook carrying this resource's identity marker (duplicates left by interrupted runs)."""
+
+    def describe(self) -> str:
+        return "delete duplicates left by interrupted runs"
+
+
+Step = Union[DeleteStrays, Stop, Start, Update, Grow, RenewLease, SyncMounts]
 
 
 @dataclass(frozen=True)
@@ -148,9 +157,18 @@ def plan(state: Mapping[str, Any], news: Mapping[str, Any]) -> Plan:
     if desired and _mounts_to_sync(state, news, steps):
         steps.append(SyncMounts())
     settings = any(news.get(k) != state.get(k) for k in SETTING_FIELDS)
+    if census_open(state) and news.get("identity"):
+        steps.insert(0, DeleteStrays())
+        notes.append("when it was created the service's list did not yet show this notebook: `up` looks for "
+                     "duplicates of it left by interrupted runs and deletes them")
     if replaces:
         steps = []
     return Plan(replaces=tuple(dict.fromkeys(replaces)), steps=tuple(steps), settings=settings, notes=tuple(notes))
+
+
+def census_open(state: Mapping[str, Any]) -> bool:
+    """Whether this notebook's census is still open (`census.py`); state written before it was recorded is closed."""
+    return state.get("identity_confirmed") is False
 
 
 def _replacements(state: Mapping[str, Any], news: Mapping[str, Any], notes: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 from .catalogue import Catalogue
+from .census import STRAY_WHY, Census, MarkerSearch
 from .client import ModelArtsClient
 from .clock import SYSTEM_CLOCK, Clock
 from .config import ProviderSettings, load_settings, unknown_keys
@@ -27,7 +28,7 @@ from .fields import OUTPUT_KEYS, UNKNOWN
 from .inputs import NotebookInputs, Problem, Timeouts, parse_inputs, validate_inputs
 from .operations import LiveNotebook, Target
 from .placement import ClientPool, Placement, placement_problems, with_placement
-from .plan import NEEDS_STOPPED, Plan, Start, Stop, plan
+from .plan import NEEDS_STOPPED, DeleteStrays, Plan, Start, Stop, census_open, plan
 from .report import DEFAULT_REPORTER, Reporter
 from .state import record_state
 from .timings import CallTimings, LearnedTimings
@@ -141,6 +142,9 @@ class NotebookService:
         inputs.setdefault("running", True)
         if validated is not None and not problems:
             problems.extend(_restart_refused(olds, inputs, validated))
+            search = self._search_for(validated) if not olds else None
+            if search is not None:
+                search.announce_leftovers()
         return Checked(inputs, problems)
 
     def _placement_problems(self, inputs: NotebookInputs) -> list[Problem]:
@@ -157,6 +161,9 @@ class NotebookService:
         placed_news = with_placement(self._settings, news)
         planned = plan(placed_olds, placed_news)
         label = f"notebook {news.get('name') or olds.get('name')!r} ({olds.get('notebook_id')})"
+        search = self._search(olds) if any(isinstance(s, DeleteStrays) for s in planned.steps) else None
+        if search is not None:
+            search.announce_strays(label, str(olds.get("notebook_id")))
         for note in planned.notes:
             self._report.warn(f"{label}: {note}")
         if planned.steps or planned.replaces:
@@ -171,12 +178,29 @@ class NotebookService:
         inputs = parse_inputs(props)
         creation = Creation(self._target("", inputs.name, inputs), inputs)
         notebook, adopted = creation.obtain()
+        search = None if inputs.adopt_id else creation.search()
+        confirmed = None if search is None else search.close(notebook.id, inputs.limits.create_lookup)
         # The state it starts from: what is live now, with nothing mounted by this resource yet.
         start = {**record_state(props, notebook.read()), "running": True, "obs_mounts": None}
         if adopted:
             start["running"] = start["status"] != "STOPPED"
         live = PlanExecutor(notebook, inputs).execute(plan(start, props))
-        return Recorded(str(live.id), record_state(props, live, notebook.target.call.timings()))
+        recorded = {**props, "identity_confirmed": confirmed}
+        return Recorded(str(live.id), record_state(recorded, live, notebook.target.call.timings()))
+
+    def _search(self, props: Mapping[str, Any]) -> Optional[MarkerSearch]:
+        """The marker search of a notebook whose census is still open (None otherwise)."""
+        if not census_open(props) or not props.get("identity") or props.get("adopt_id"):
+            return None
+        label = str(props.get("name") or "")
+        target = self._target("", label, None, props=props)
+        return MarkerSearch(target, label, str(props["identity"]), props.get("feature"))
+
+    def _search_for(self, inputs: NotebookInputs) -> Optional[MarkerSearch]:
+        """The marker search of a notebook about to be created (None where nothing can be looked for yet)."""
+        if not inputs.identity or inputs.adopt_id or UNKNOWN in (inputs.name, inputs.project_id, inputs.region):
+            return None
+        return MarkerSearch(self._target("", inputs.name, inputs), inputs.name, inputs.identity, inputs.feature)
 
     # ---- read ----------------------------------------------------------------
 
@@ -185,7 +209,9 @@ class NotebookService:
         notebook = self.client(props).find_notebook(id_)
         if notebook is None:
             return None
-        return Recorded(id_, record_state(props, notebook, refreshed=True))
+        search = self._search(props)
+        seen = {} if search is None else {"identity_confirmed": search.closed_at_refresh(id_)}
+        return Recorded(id_, record_state({**props, **seen}, notebook, refreshed=True))
 
     # ---- update --------------------------------------------------------------
 
@@ -193,8 +219,10 @@ class NotebookService:
         """Execute the plan that `diff` announced for these same olds and news."""
         inputs = parse_inputs(news)
         notebook = LiveNotebook(self._target(id_, inputs.name, inputs, olds))
-        live = PlanExecutor(notebook, inputs).execute(plan(olds, news))
-        carried = {**news, "declared": olds.get("declared")}
+        executor = PlanExecutor(notebook, inputs)
+        live = executor.execute(plan(olds, news))
+        confirmed = olds.get("identity_confirmed") if executor.census_closed is None else executor.census_closed
+        carried = {**news, "declared": olds.get("declared"), "identity_confirmed": confirmed}
         return record_state(carried, live, notebook.target.call.timings())
 
     # ---- delete --------------------------------------------------------------
@@ -204,7 +232,13 @@ class NotebookService:
             inputs: Optional[NotebookInputs] = parse_inputs(props)
         except ValueError:
             inputs = None  # state written by an older version: delete all the same
+        search = self._search(props)
+        census: Optional[Census] = None
+        if search is not None:  # duplicates left by interrupted runs go with the resource
+            census = search.census_before_delete(id_, (inputs.limits if inputs else Timeouts()).create_lookup)
         LiveNotebook(self._target(id_, str(props.get("name") or id_), inputs, props=props)).delete()
+        if search is not None and census is not None:
+            search.remove(census.strays, STRAY_WHY)
 
 
 def _restart_refused(olds: Mapping[str, Any], news: Mapping[str, Any], inputs: NotebookInputs) -> list[Problem]:

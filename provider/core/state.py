@@ -49,6 +49,7 @@ def record_state(
         create_at=notebook.create_at,
         timings=dict(timings) if timings is not None else inputs.get("timings"),
         declared=_declared(inputs, refreshed),
+        identity_confirmed=inputs.get("identity_confirmed"),
     )
     # Live values of updatable fields, so a change made outside the program shows as drift.
     for key in ("name", "flavor"):

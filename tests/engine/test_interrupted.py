@@ -17,10 +17,12 @@ from typing import Callable
 
 import pytest
 
-from tests.profiles import wait_out_list_lag
+from tests.profiles import PROFILES, wait_out_list_lag
 from tests.helpers import Emulator, PulumiProject, notebook_spec
 
 pytestmark = pytest.mark.engine
+# Interrupted runs meet the readings where they differ (a lagging list): every reading.
+READINGS = PROFILES
 
 
 def processes_in(directory: Path) -> list[int]:
@@ -114,3 +116,26 @@ def test_killed_during_create_then_refresh_and_up_leave_one_notebook(
     assert live["status"] == "RUNNING"
     [recorded] = project.resources()
     assert recorded["id"] == live["id"]
+
+
+@pytest.mark.parametrize("lag", [3.0, 8.0])
+def test_killed_create_and_an_up_at_once_inside_the_list_lag_end_with_one_notebook(
+    project: PulumiProject, emulator: Emulator, lag: float
+) -> None:
+    # Each API request moves the emulator's time by a second: the lag holds for `lag` requests.
+    emulator.configure(list_lag_seconds=lag, transition_seconds=20)
+    emulator.set_clock(tick_seconds=1.0)
+    project.declare(nb=notebook_spec())
+    kill_runner_when(project, ["up", "--yes", "--skip-preview"], lambda: len(emulator.notebooks()) == 1)
+    [orphan] = emulator.notebooks()
+    project.pulumi("cancel", "--yes")
+
+    emulator.configure(transition_seconds=1)
+    project.up()  # at once: the list does not show the orphan yet
+    [live] = emulator.notebooks()
+    [recorded] = project.resources()
+    assert live["id"] == recorded["id"] != orphan["id"]
+    assert live["status"] == "RUNNING" and recorded["outputs"]["identity_confirmed"] is True
+
+    project.destroy()
+    assert emulator.notebooks() == [] and project.resources() == []

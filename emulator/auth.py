@@ -102,7 +102,8 @@ def authenticate(
         return _check_token(tokens, token, int(now * 1000))
     authorization = headers.get("Authorization")
     if authorization:
-        return _check_signature(settings, now if signed_now is None else signed_now, method, path, raw_query, headers, body, authorization)
+        signed_at = now if signed_now is None else signed_now
+        return _check_signature(settings, signed_at, method, path, raw_query, headers, body, authorization)
     raise ApiError("ModelArts.0201")
 
 

@@ -222,7 +222,7 @@ def change_clock() -> Response:
             # Transitions that fall due within the jump are stamped with the time they were due.
             clock.advance(float(advance))
     except ValueError as exc:
-        raise SupportError(400, str(exc))
+        raise SupportError(400, str(exc)) from None
     return jsonify(_clock_view())
 
 

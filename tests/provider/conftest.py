@@ -9,6 +9,6 @@ from tests.provider.test_provider_methods import make_provider
 
 
 @pytest.fixture
-def provider(emulator: Emulator) -> NotebookProvider:
+def provider(emulator: Emulator) -> NotebookProvider:  # noqa: F811  (pytest passes the fixture by name)
     """The dynamic front end, configured for the emulator, its clock driving the emulator's time."""
     return make_provider(emulator)

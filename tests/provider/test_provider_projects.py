@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 import pytest
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.config import Config
 
 from provider.notebook import NotebookProvider
 from provider.core.fields import UNKNOWN

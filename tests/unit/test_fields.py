@@ -1,7 +1,8 @@
-"""The one table of inputs (provider/fields.py) agrees with everything built from it."""
+"""The one table of inputs (provider/core/fields.py) agrees with everything built from it."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from provider.core.fields import FIELDS, OUTPUTS, Change, names, program_inputs,
 from provider.core.inputs import NotebookInputs
 from provider.notebook import NotebookArgs
 from provider.core.plan import NEEDS_STOPPED, PLAIN_UPDATE_FIELDS, REPLACE_FIELDS, SETTING_FIELDS, SPECIAL_UPDATE_FIELDS
-from tools.render_reference import BEGIN, END, MarkersMissing, generated_block, main, spliced
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from render_reference import BEGIN, END, MarkersMissing, generated_block, main, spliced  # noqa: E402
 
 
 def test_every_input_is_declared_once() -> None:

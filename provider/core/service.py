@@ -79,18 +79,18 @@ class NotebookService:
     @classmethod
     def from_config(cls, config_get: Callable[[str], Optional[str]], config_keys: list[str],
                     environ: Mapping[str, str], **options: Any) -> "NotebookService":
-        """Settings from the stack configuration (every namespace, secrets decrypted) and the OS_* variables."""
+        """Settings from the stack configuration (every namespace, secrets decrypted) and the OS_* variables.
+
+        A mistyped key is named even when the settings fail for another reason (often its consequence)."""
+        typos = unknown_keys(config_keys)
+        typo = (f"unknown configuration keys {', '.join(typos)}; known modelarts keys: region, projectId, "
+                "projectName, endpoint, authUrl, accessKey, secretKey, username, password, domainName") if typos else ""
         try:
             settings = load_settings(config_get, environ)
-            typos = unknown_keys(config_keys)
-            if typos:
-                raise ConfigurationError(
-                    f"unknown configuration keys {', '.join(typos)}; known modelarts keys: "
-                    "region, projectId, projectName, endpoint, authUrl, accessKey, secretKey, username, password, "
-                    "domainName"
-                )
         except ConfigurationError as error:
-            return cls(None, str(error), **options)
+            return cls(None, "; ".join(filter(None, (typo, str(error)))), **options)
+        if typo:
+            return cls(None, typo, **options)
         return cls(settings, **options)
 
     def _place(self, props: Mapping[str, Any]) -> Placement:

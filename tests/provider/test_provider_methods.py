@@ -77,7 +77,8 @@ def test_missing_configuration_fails_check_with_one_clear_message(emulator: Emul
     provider.configure(ConfigureRequest(Config({"modelarts:region": "eu-de", "modelarts:regoin": "x"}, "test")))
     [failure] = provider.check({}, props()).failures
     assert failure.property == ""  # the provider's configuration, not an input
-    assert failure.reason.startswith("invalid ModelArts provider configuration: no credentials: set")
+    assert failure.reason.startswith("unknown configuration keys modelarts:regoin; known modelarts keys: region,")
+    assert "; invalid ModelArts provider configuration: no credentials: set" in failure.reason
     assert all(key in failure.reason for key in ("modelarts:accessKey", "modelarts:secretKey", "modelarts:username"))
 
 
@@ -85,6 +86,15 @@ def test_unknown_config_key_is_reported(emulator: Emulator) -> None:
     provider = make_provider(emulator, **{"modelarts:acessKey": "typo"})
     [failure] = provider.check({}, props()).failures
     assert "modelarts:acessKey" in failure.reason
+
+
+def test_a_mistyped_key_is_named_beside_the_failure_it_causes(emulator: Emulator) -> None:
+    provider = provider_for(emulator, {"modelarts:endpoint": emulator.url, "modelarts:region": "eu-de",
+                                       "modelarts:projectId": PROJECT_ID, "modelarts:acessKey": ACCESS_KEY,
+                                       "modelarts:secretKey": SECRET_KEY})
+    [failure] = provider.check({}, props()).failures
+    assert failure.reason.startswith("unknown configuration keys modelarts:acessKey")
+    assert "AK/SK needs both modelarts:accessKey and modelarts:secretKey" in failure.reason
 
 
 def test_create_waits_for_running_and_returns_outputs(provider: NotebookProvider, emulator: Emulator) -> None:

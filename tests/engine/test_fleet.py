@@ -35,7 +35,9 @@ def test_a_fleet_flips_in_one_round(project: PulumiProject, emulator: Emulator) 
     project.up()
     assert [n["status"] for n in emulator.notebooks()] == ["RUNNING"] * FLEET
 
-    # Long enough transitions that every stop is in flight before the first ends.
+    # Long enough transitions that every stop is in flight before the first ends. The subject is how many
+    # calls run at once in real time, so here the emulator's time is the wall clock.
+    emulator.set_clock(mode="wall")
     emulator.configure(transition_seconds=3)
     project.declare(**{key: {**spec, "running": False} for key, spec in fleet.items()})
     project.up()

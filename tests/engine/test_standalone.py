@@ -1,7 +1,9 @@
-"""A team's own repository (examples/standalone/): the built wheel installed into the
+"""A team's own repository (examples/standalone/), with packages of its own named
+`provider`, `components`, `emulator` and `policy`: the built wheel installed into the
 project's own venv, no PYTHONPATH, the program and its own offline tests run by the
-real engine. The dynamic-provider process can only find `provider.notebook` in the
-installed package."""
+real engine. The product's names (`modelarts_notebooks`, `modelarts_emulator`) never
+shadow the project's, and the dynamic-provider process finds the product's provider
+in the installed package."""
 
 from __future__ import annotations
 
@@ -36,8 +38,11 @@ def test_standalone_project_lifecycle_and_its_own_tests(tmp_path: Path, pulumi_b
     monkeypatch.delenv("PYTHONPATH", raising=False)
     project = tmp_path / "standalone"
     vpython = install_standalone(project)
-    where = run_in(vpython, "-c", "import provider.notebook as m; print(m.__file__)", cwd=tmp_path).strip()
+    where = run_in(vpython, "-c", "import modelarts_notebooks.notebook as m; print(m.__file__)", cwd=tmp_path).strip()
     assert Path(where).is_relative_to(project / "venv"), where
+    own = run_in(vpython, "-c", "import components, provider; print(components.__file__, provider.__file__)",
+                 cwd=project).split()
+    assert [Path(p).parent for p in own] == [project / "components", project / "provider"], own
 
     path = f"{pulumi_bin}{os.pathsep}{os.environ.get('PATH', '')}"
     stack = PulumiStack(project, tmp_path / "work", config=emulator.config, env={"PATH": path})
@@ -57,4 +62,4 @@ def test_standalone_project_lifecycle_and_its_own_tests(tmp_path: Path, pulumi_b
     # The project's own offline tests, through the plugin the package installs.
     monkeypatch.setenv("PATH", path)
     report = run_in(vpython, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
-    assert "2 passed" in report, report
+    assert "3 passed" in report, report

@@ -6,9 +6,15 @@ Run with `pytest` from the project directory (the Pulumi CLI must be on PATH).
 
 from pathlib import Path
 
-from emulator.testing import PulumiStack
+from modelarts_emulator.testing import PulumiStack
+
+import emulator  # this project's own package: the product's is modelarts_emulator
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+def test_the_projects_own_packages_are_its_own():
+    assert Path(emulator.__file__).resolve().parent == PROJECT / "emulator"
 
 
 def test_preview_creates_one_notebook_per_analyst(modelarts_emulator, tmp_path):

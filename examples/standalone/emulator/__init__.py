@@ -1,0 +1,1 @@
+"""This team's own `emulator` package (say, of a database it also tests against)."""

@@ -1,0 +1,1 @@
+"""This team's own `policy` package."""

@@ -122,15 +122,17 @@ def test_killed_during_create_then_refresh_and_up_leave_one_notebook(
 def test_killed_create_and_an_up_at_once_inside_the_list_lag_end_with_one_notebook(
     project: PulumiProject, emulator: Emulator, lag: float
 ) -> None:
-    # Each API request moves the emulator's time by a second: the lag holds for `lag` requests.
-    emulator.configure(list_lag_seconds=lag, transition_seconds=20)
-    emulator.set_clock(tick_seconds=1.0)
+    # Each API request moves the emulator's time by an eighth of the lag: the lag holds for 8 requests,
+    # a create for 20 (the runner is killed while it waits).
+    tick = lag / 8
+    emulator.configure(list_lag_seconds=lag, transition_seconds=20 * tick)
+    emulator.set_clock(tick_seconds=tick)
     project.declare(nb=notebook_spec())
     kill_runner_when(project, ["up", "--yes", "--skip-preview"], lambda: len(emulator.notebooks()) == 1)
     [orphan] = emulator.notebooks()
     project.pulumi("cancel", "--yes")
 
-    emulator.configure(transition_seconds=1)
+    emulator.configure(transition_seconds=tick)
     project.up()  # at once: the list does not show the orphan yet
     [live] = emulator.notebooks()
     [recorded] = project.resources()

@@ -28,7 +28,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv
+.PHONY: up down test soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,12 @@ emulator-start: venv
 emulator-stop:
 	@if [ -x $(PY) ]; then $(PY) tools/emulator_ctl.py stop; fi
 
-up: venv pulumi emulator-start
+# `make up` writes Pulumi.$(STACK).yaml: never into one it did not make (FORCE=1 to do it anyway).
+stack-file: venv
+	@$(PY) -m provider.files check Pulumi.$(STACK).yaml --owned-if-contains 'modelarts:endpoint: http://127.0.0.1:' \
+	  --flag FORCE=1 --prog make $(if $(FORCE),--force)
+
+up: venv stack-file pulumi emulator-start
 	@$(WITH_PULUMI) mkdir -p .pulumi-state; \
 	pulumi stack select $(STACK) --create --non-interactive >/dev/null; \
 	pulumi config set modelarts:endpoint $(EMULATOR_URL); \

@@ -5,6 +5,7 @@
 # make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
+# make acceptance - the lifecycle on a real account (OS_* variables; skipped without); make sweep - its leftovers
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -93,6 +94,13 @@ bench-policy: venv policy-venv pulumi
 
 bench-backends: venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/backends.py
+
+# On the account in the OS_* variables (docs/acceptance.md); no Pulumi CLI needed.
+acceptance: venv
+	@$(PY) tools/acceptance.py
+
+sweep: venv
+	@$(PY) tools/sweep.py
 
 # The sdist and wheel, built from a copy of the tracked files.
 dist: venv

@@ -145,15 +145,12 @@ def test_the_policy_benchmark_stops_at_once_when_its_json_file_exists(
 
 
 def stub_bin(tmp_path: Path) -> Path:
-    """A `pulumi` that records its calls and prints a preview, and the test's Python as `python3`."""
+    """A `pulumi` that records its calls and prints a preview."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     pulumi = bin_dir / "pulumi"
     pulumi.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path / "calls"}\necho "Previewing update (ci)"\n')
     pulumi.chmod(0o755)
-    python = bin_dir / "python3"
-    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
-    python.chmod(0o755)
     return bin_dir
 
 

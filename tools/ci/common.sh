@@ -15,9 +15,6 @@ if [ "${CI_SKIP_SETUP:-}" != "1" ]; then
   make -C "$repo" --no-print-directory -s venv policy-venv
 fi
 export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
-# The project's venv (what `make venv` makes), for the steps' own checks.
-python="$repo/venv/bin/python"
-[ -x "$python" ] || python=python3
 
 # The credentials for this step, as the provider reads them (never stack config).
 use_credentials() {  # use_credentials ACCESS_KEY_VARIABLE SECRET_KEY_VARIABLE

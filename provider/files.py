@@ -10,7 +10,8 @@ Creation is exclusive (O_EXCL), so a file that appears between the check and
 the write is never clobbered; a replacement is written beside the file and
 renamed over it, so a reader never sees half a file.
 
-Shell scripts use the same rule through `python -m provider.files check PATH`.
+The Makefile asks through `python -m provider.files check PATH`; the CI preview
+step, which may run without the project's venv, states the same rule in shell.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _replace(target: Path, data: bytes) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """`check PATH`: exit 0 when PATH may be written, 2 with the reason otherwise (for shell scripts)."""
+    """`check PATH`: exit 0 when PATH may be written, 2 with the reason otherwise (for make and shell)."""
     parser = argparse.ArgumentParser(prog="python -m provider.files", description=main.__doc__)
     parser.add_argument("action", choices=["check"])
     parser.add_argument("path", type=Path)

@@ -114,6 +114,73 @@ class Outcome:
     failed: int = 0
 
 
+class Ledger:
+    """Every notebook a run made or may have made, so all of them can be deleted whatever happens."""
+
+    def __init__(self, service: NotebookService, run_prefix: str, say: Callable[[str], None]) -> None:
+        self.service = service
+        self.run_prefix = run_prefix
+        self.say = say
+        self.created: dict[str, str] = {}  # id -> name
+        self.pending: set[str] = set()  # names whose create was sent but whose id is not known
+
+    @contextmanager
+    def creating(self, name: str) -> Iterator[None]:
+        """While a create is under way its notebook may exist unseen: if the answer is lost (a transport
+        failure, Ctrl-C), the cleanup looks for the name; any other failure is the service's answer."""
+        self.pending.add(name)
+        try:
+            yield
+        except ModelArtsError as error:
+            if not isinstance(error, TransportError):
+                self.pending.discard(name)
+            raise
+        self.pending.discard(name)
+
+    def made(self, notebook_id: str, name: str) -> None:
+        self.created[notebook_id] = name
+
+    def gone(self, notebook_id: str) -> None:
+        self.created.pop(notebook_id, None)
+
+    def cleanup(self) -> list[str]:
+        """Delete every notebook of the run that still exists; says each; returns what could not be deleted."""
+        try:
+            leftovers = {str(nb.id): nb for nb in self.leftovers()}
+        except ModelArtsError as error:
+            known = ", ".join(f"{name} ({nid})" for nid, name in self.created.items()) or "none known"
+            return [f"this run's notebooks ({self.run_prefix}*; {known}): could not list them: {error}"]
+        failures = sweep.delete_all(self.service, list(leftovers.values()), lambda line: self.say(f"cleanup: {line}"))
+        for notebook_id in leftovers:
+            self.gone(notebook_id)
+        return failures
+
+    def leftovers(self) -> list[NotebookInfo]:
+        """The run's notebooks; one whose create answer was lost may show in the list only after a while."""
+        deadline = time.monotonic() + (LOOKUP_SECONDS if self.pending else 0)
+        said = False
+        while True:
+            found = self.found()
+            unseen = self.pending - {str(nb.name) for nb in found}
+            if not unseen or time.monotonic() >= deadline:
+                return found
+            if not said:
+                self.say(f"cleanup: looking for {', '.join(sorted(unseen))} for up to {LOOKUP_SECONDS:g} s "
+                         "(a create whose answer was lost may still show up)")
+                said = True
+            time.sleep(2.0)
+
+    def found(self) -> list[NotebookInfo]:
+        """The run's notebooks in the list, and those it knows by id (read directly: the list may lag)."""
+        client = self.service.client()
+        found = {str(nb.id): nb for nb in sweep.prefixed(self.service, self.run_prefix)}
+        for notebook_id in set(self.created) - set(found):
+            live = client.find_notebook(notebook_id)
+            if live is not None:
+                found[notebook_id] = live
+        return list(found.values())
+
+
 class Acceptance:
     """The steps, each timed and reported in one line, and the run's notebooks, always cleaned up."""
 
@@ -121,12 +188,11 @@ class Acceptance:
                  say: Callable[[str], None]) -> None:
         self.service = service
         self.client: ModelArtsClient = service.client()
-        self.run = f"{prefix}{secrets.token_hex(3)}-"
+        self.run_prefix = f"{prefix}{secrets.token_hex(3)}-"
         self.obs_uri = obs_uri
         self.say = say
         self.outcome = Outcome()
-        self.created: dict[str, str] = {}  # id -> name: everything this run made
-        self.pending: set[str] = set()  # names whose create was sent but whose id is not known
+        self.ledger = Ledger(service, self.run_prefix, say)
         self.flavor: Optional[Flavor] = None
         self.image: Optional[ImageInfo] = None
         self.notebook: Optional[Managed] = None
@@ -170,31 +236,18 @@ class Acceptance:
 
     def declared(self, suffix: str, **extra: Any) -> dict[str, Any]:
         assert self.flavor is not None and self.image is not None
-        name = f"{self.run}{suffix}"
+        name = f"{self.run_prefix}{suffix}"
         return {
             "name": name, "flavor": self.flavor.id, "image_id": self.image.id, "running": True,
             "volume": {"category": "EVS", "ownership": "MANAGED", "capacity": CAPACITY_GB},
-            "identity": resource_identity("modelarts-acceptance", self.run, name), **extra,
+            "identity": resource_identity("modelarts-acceptance", self.run_prefix, name), **extra,
         }
-
-    @contextmanager
-    def creating(self, name: str) -> Iterator[None]:
-        """While a create is under way its notebook may exist unseen: if the answer is lost (a transport
-        failure, Ctrl-C), the cleanup looks for the name; any other failure is the service's answer."""
-        self.pending.add(name)
-        try:
-            yield
-        except ModelArtsError as error:
-            if not isinstance(error, TransportError):
-                self.pending.discard(name)
-            raise
-        self.pending.discard(name)
 
     def create(self) -> str:
         notebook = Managed(self.service, self.declared("life", auto_stop={"enabled": True, "duration": HOUR_MS}))
-        with self.creating(notebook.inputs["name"]):
+        with self.ledger.creating(notebook.inputs["name"]):
             notebook.create()
-        self.created[notebook.id] = notebook.inputs["name"]
+        self.ledger.made(notebook.id, notebook.inputs["name"])
         self.notebook = notebook
         notebook.expect(status=S.RUNNING)
         lease = notebook.live().get("lease") or {}
@@ -241,18 +294,18 @@ class Acceptance:
         """A notebook made with the API client alone, then brought under management with `adopt_id`."""
         props = self.declared("adopt")
         del props["identity"]  # made outside any program: no marker
-        with self.creating(props["name"]):
+        with self.ledger.creating(props["name"]):
             made = self.client.create_notebook(parse_inputs(props).create_request())
         if not made.id:
             raise AcceptanceFailed("the service accepted the create but returned no id")
-        self.created[str(made.id)] = props["name"]
+        self.ledger.made(str(made.id), props["name"])
         adopted = Managed(self.service, {**props, "adopt_id": str(made.id)})
         adopted.create()
         if adopted.id != made.id:
             raise AcceptanceFailed(f"adopt_id {made.id} gave notebook {adopted.id}")
         adopted.expect(status=S.RUNNING)
         self.adopted = adopted
-        return f"{props['name']} ({made.id}) created by the client, adopted as is: RUNNING"
+        return f"{props['name']} ({made.id}) created by the client, adopted with the same id: RUNNING"
 
     def destroy(self) -> str:
         gone = []
@@ -260,7 +313,7 @@ class Acceptance:
             self.service.delete(notebook.id, notebook.state)
             if self.client.find_notebook(notebook.id) is not None:
                 raise AcceptanceFailed(f"{notebook.inputs['name']} ({notebook.id}) still exists after delete")
-            self.created.pop(notebook.id, None)
+            self.ledger.gone(notebook.id)
             gone.append(notebook.inputs["name"])
         return f"deleted {', '.join(gone)}"
 
@@ -268,37 +321,6 @@ class Acceptance:
         if self.notebook is None:
             raise AcceptanceFailed("no notebook: the create step did not succeed")
         return self.notebook
-
-    # ---- cleanup ------------------------------------------------------------------
-
-    def cleanup(self) -> list[str]:
-        """Delete every notebook of this run that still exists; says each; returns what could not be deleted."""
-        try:
-            leftovers = {str(nb.id): nb for nb in self.leftovers()}
-        except ModelArtsError as error:
-            known = ", ".join(f"{name} ({nid})" for nid, name in self.created.items()) or "none known"
-            return [f"this run's notebooks ({self.run}*; {known}): could not list them: {error}"]
-        failures = sweep.delete_all(self.service, list(leftovers.values()), lambda line: self.say(f"cleanup: {line}"))
-        for notebook_id in leftovers:
-            self.created.pop(notebook_id, None)
-        return failures
-
-    def leftovers(self) -> list[NotebookInfo]:
-        """This run's notebooks: those it knows by id, and those named by the run (a lost create's answer).
-
-        A notebook whose create answer was lost may show in the list only after a while: look for it a little.
-        """
-        deadline = time.monotonic() + (LOOKUP_SECONDS if self.pending else 0)
-        while True:
-            found = {str(nb.id): nb for nb in sweep.prefixed(self.service, self.run)}
-            for notebook_id in set(self.created) - set(found):
-                live = self.client.find_notebook(notebook_id)
-                if live is not None:
-                    found[notebook_id] = live
-            if self.pending <= {nb.name for nb in found.values()} or time.monotonic() >= deadline:
-                return list(found.values())
-            time.sleep(2.0)
-
 
 def cpu_image(client: ModelArtsClient, flavor: Flavor) -> ImageInfo:
     """An active image for the flavor's category (CPU) and architecture; built-in images first."""
@@ -357,10 +379,9 @@ def main() -> int:
         failure = "interrupted" if isinstance(error, (KeyboardInterrupt, Interrupted)) else "a step failed"
     finally:
         try:
-            not_deleted = run.cleanup()
+            not_deleted = run.ledger.cleanup()
         except (KeyboardInterrupt, Interrupted):
-            say(f"cleanup interrupted: notebooks named {run.run}* may be left; run `make sweep`")
-            raise
+            not_deleted = [f"cleanup interrupted: notebooks named {run.run_prefix}* may be left"]
     for line in not_deleted:
         say(f"cleanup: NOT deleted {line}; run `make sweep`")
     o = run.outcome

@@ -60,11 +60,15 @@ def missing_account(environ: Mapping[str, str]) -> Optional[str]:
     """Which variables are missing for a complete set of credentials, in words; None when one is there."""
     if any(all(environ.get(name) for name in group) for group in CREDENTIALS):
         return None
-    wanted = " or ".join(" and ".join(name for name in group if not environ.get(name)) for group in CREDENTIALS)
+    wanted = ", or ".join(_listed([name for name in group if not environ.get(name)]) for group in CREDENTIALS)
     also = [name for name in ("OS_PROJECT_ID",) if not environ.get(name)]
     if not environ.get("OS_REGION_NAME") and not environ.get("MODELARTS_ENDPOINT"):
         also.append("OS_REGION_NAME (or MODELARTS_ENDPOINT)")
     return f"no credentials in the environment: set {wanted}" + (f"; also {', '.join(also)}" if also else "")
+
+
+def _listed(names: Sequence[str]) -> str:
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def connect(environ: Mapping[str, str], prog: str) -> NotebookService:

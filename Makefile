@@ -6,6 +6,7 @@
 # make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
+# make acceptance - the lifecycle on a real account (OS_* variables; skipped without); make sweep - its leftovers
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,7 +30,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test check soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv
+.PHONY: up down test check soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +56,12 @@ emulator-start: venv
 emulator-stop:
 	@if [ -x $(PY) ]; then $(PY) tools/emulator_ctl.py stop; fi
 
-up: venv pulumi emulator-start
+# `make up` writes Pulumi.$(STACK).yaml: never into one it did not make (FORCE=1 to do it anyway).
+stack-file: venv
+	@$(PY) -m provider.files check Pulumi.$(STACK).yaml --owned-if-contains 'modelarts:endpoint: http://127.0.0.1:' \
+	  --flag FORCE=1 --prog make $(if $(FORCE),--force)
+
+up: venv stack-file pulumi emulator-start
 	@$(WITH_PULUMI) mkdir -p .pulumi-state; \
 	pulumi stack select $(STACK) --create --non-interactive >/dev/null; \
 	pulumi config set modelarts:endpoint $(EMULATOR_URL); \
@@ -95,6 +101,13 @@ bench-policy: venv policy-venv pulumi
 
 bench-backends: venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/backends.py
+
+# On the account in the OS_* variables (docs/acceptance.md); no Pulumi CLI needed.
+acceptance: venv
+	@$(PY) tools/acceptance.py
+
+sweep: venv
+	@$(PY) tools/sweep.py
 
 # The sdist and wheel, built from a copy of the tracked files.
 dist: venv

@@ -551,8 +551,8 @@ def percentile(values: Iterable[Optional[float]], pct: float) -> Optional[float]
     return present[rank - 1]
 
 
-def dump(runs: Sequence[SizeRun], path: Path) -> None:
-    """Raw figures for whoever wants more than the table (no notebook tokens in it)."""
+def dumps(runs: Sequence[SizeRun]) -> str:
+    """Raw figures for whoever wants more than the table (no notebook tokens in it), as JSON."""
     data = []
     for run in runs:
         ops = {}
@@ -561,11 +561,11 @@ def dump(runs: Sequence[SizeRun], path: Path) -> None:
             ops[name] = {"wall_s": op.wall_s, "mutating": mutating, "reads": reads, "peak_kib": op.peak_kib,
                          "transitions": [t.__dict__ for t in transitions(op)]}
         data.append({"n": run.n, "transition_seconds": run.transition_seconds, "ops": ops})
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    return json.dumps(data, indent=2) + "\n"
 
 
 __all__ = [
     "BenchProject", "Emulator", "EmulatorLog", "Fleet", "KIND", "Op", "ProviderMemorySampler", "Result", "SizeRun",
-    "TRIVIAL_PROGRAM", "Transition", "dump", "machine_facts", "median", "percentile", "pulumi_bin", "run_size",
+    "TRIVIAL_PROGRAM", "Transition", "dumps", "machine_facts", "median", "percentile", "pulumi_bin", "run_size",
     "transitions",
 ]

@@ -26,6 +26,7 @@ sys.path.insert(0, str(BENCH))
 import harness  # noqa: E402
 from harness import BenchProject, Emulator  # noqa: E402
 
+from provider.files import FileRefused, check_writable, write_file  # noqa: E402
 from tests.engine.policy_support import POLICY_PACK, private_bin  # noqa: E402
 
 
@@ -33,7 +34,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench/policy.py", description=__doc__.splitlines()[0])
     p.add_argument("--notebooks", type=int, default=30, help="fleet size (default 30)")
     p.add_argument("--runs", type=int, default=5, help="previews of each kind (default 5)")
-    p.add_argument("--json", type=Path, help="write the raw timings here")
+    p.add_argument("--json", type=Path, help="write the raw timings to this file (a new one)")
+    p.add_argument("--force", action="store_true", help="replace the --json file if it exists")
     return p.parse_args(argv)
 
 
@@ -70,6 +72,12 @@ def report(walls: dict[str, list[float]], notebooks: int) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    try:
+        if args.json:  # before measuring: a refusal costs nothing
+            check_writable(args.json, force=args.force)
+    except FileRefused as error:
+        print(f"bench-policy: {error}", file=sys.stderr)
+        return 2
     work = Path(tempfile.mkdtemp(prefix="bench-policy-"))
     bin_dir = private_bin(harness.pulumi_bin(), work / "bin")
     emulator = Emulator(transition_seconds=0.3, extra_args=("--max-notebooks", str(max(100, args.notebooks + 10))))
@@ -89,9 +97,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
-    if args.json:
-        args.json.write_text(json.dumps(walls, indent=2))
     print(report(walls, args.notebooks))
+    if args.json:
+        try:
+            print(f"bench-policy: {write_file(args.json, json.dumps(walls, indent=2), force=args.force)}")
+        except (FileRefused, OSError) as error:
+            print(f"bench-policy: {error}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -87,17 +87,29 @@ def parse_projects(given: Sequence[str]) -> dict[str, str]:
 
 
 def write_port_file(path: str, port: int) -> None:
-    """Write then rename, so a reader never sees a partial file."""
+    """Write aside then link into place: a reader never sees a partial file, and a file
+    that exists (someone else's) is never replaced (FileExistsError)."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".emulator-port-", dir=directory)
     try:
         with os.fdopen(fd, "w") as f:
             f.write(f"{port}\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: create exclusively, one small write
+            with open(path, "x") as f:
+                f.write(f"{port}\n")
+    finally:
+        os.unlink(tmp)
+
+
+def _port_file_taken(path: str | None) -> str | None:
+    if path and os.path.lexists(path):
+        return (f"emulator: --port-file {path} already exists: left as it is and not started "
+                "(the emulator writes only a new file; remove it or name another)")
+    return None
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
@@ -106,6 +118,10 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    taken = _port_file_taken(args.port_file)
+    if taken:
+        print(taken, file=sys.stderr)
+        return 2
     if not args.allow_non_loopback and not is_loopback(args.host):
         print(f"emulator: refusing to bind to non-loopback host {args.host!r} "
               "(pass --allow-non-loopback to allow it)", file=sys.stderr)
@@ -152,7 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         port = server.server_port
         if args.port_file:
-            write_port_file(args.port_file, port)
+            try:
+                write_port_file(args.port_file, port)
+            except FileExistsError:
+                print(_port_file_taken(args.port_file), file=sys.stderr)
+                return 2
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         print(f"emulator listening on http://{host}:{port}", flush=True)
         server.serve_forever()

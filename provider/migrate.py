@@ -2,10 +2,14 @@
 
 `python -m provider.migrate terraform.tfstate` reads Terraform state (format
 version 4, or the output of `terraform show -json` / `tofu show -json`) and
-writes a program that declares the same notebooks with `adopt_id`, so the first
+prints a program that declares the same notebooks with `adopt_id`, so the first
 `pulumi up` takes them over in place: no stop, start, restart or replacement.
 Every attribute that has no counterpart in the Notebook resource, or whose
 meaning differs, is listed in a report instead of being dropped silently.
+
+The program goes to standard output, the report and every message to standard
+error. `--out PATH` and `--report PATH` create files, never replace one (a
+user's `__main__.py` is their program) unless `--force` says so.
 
 This module reads files and writes text only; it needs no Pulumi at all.
 """
@@ -20,6 +24,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
+# The name this package is imported by: `provider` in a checkout, `modelarts_notebooks` installed.
+PACKAGE = (__package__ or "provider").split(".")[0]
+
+from .files import FileRefused, check_writable, write_file
 
 NOTEBOOK_TYPE = "huaweicloud_modelarts_notebook"
 MOUNT_TYPE = "huaweicloud_modelarts_notebook_mount_storage"
@@ -222,7 +230,7 @@ def render_program(items: Sequence[Migrated], source: str) -> str:
         "",
         "import pulumi",
         "",
-        "from provider import Notebook",
+        f"from {PACKAGE} import Notebook",
         "",
     ]
     for item in items:
@@ -265,8 +273,10 @@ def _identifier(name: str) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provider.migrate", description=__doc__.splitlines()[0])
     parser.add_argument("state", type=Path, help="terraform.tfstate, or the output of `terraform show -json`")
-    parser.add_argument("--out", type=Path, default=Path("__main__.py"), help="program to write (default: __main__.py)")
-    parser.add_argument("--report", type=Path, help="also write the report to this file")
+    parser.add_argument("--out", type=Path,
+                        help="write the program to this file, only where none exists (default: standard output)")
+    parser.add_argument("--report", type=Path, help="also write the report to this file, only where none exists")
+    parser.add_argument("--force", action="store_true", help="replace --out and --report files that exist")
     args = parser.parse_args(argv)
     try:
         document = json.loads(args.state.read_text())
@@ -277,12 +287,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not any(item.resource_name for item in items):
         print(f"migrate: {args.state}: no {NOTEBOOK_TYPE} in this state", file=sys.stderr)
         return 1
-    args.out.write_text(render_program(items, args.state.name))
-    report = render_report(items)
-    if args.report:
-        args.report.write_text(report)
-    print(f"wrote {args.out} ({sum(1 for i in items if i.resource_name)} notebooks)")
-    print(report, end="")
+    return _write(args, render_program(items, args.state.name), render_report(items),
+                  sum(1 for i in items if i.resource_name))
+
+
+def _write(args: argparse.Namespace, program: str, report: str, count: int) -> int:
+    """The program to --out or standard output, the report to --report or standard error.
+
+    Nothing a user wrote is replaced: every target is checked before anything is written.
+    """
+    targets = [path for path in (args.out, args.report) if path is not None]
+    try:
+        for path in targets:
+            check_writable(path, force=args.force)
+        if args.out is not None:
+            print(f"migrate: {write_file(args.out, program, force=args.force)}: {count} notebooks", file=sys.stderr)
+        else:
+            sys.stdout.write(program)
+            print(f"migrate: wrote the program to standard output: {count} notebooks", file=sys.stderr)
+        if args.report is not None:
+            print(f"migrate: {write_file(args.report, report, force=args.force)}: the report", file=sys.stderr)
+    except (FileRefused, OSError) as error:
+        print(f"migrate: {error}", file=sys.stderr)
+        return 2
+    print(report, end="", file=sys.stderr)
     return 0
 
 

@@ -10,7 +10,8 @@ The exit status is non-zero if any stack failed.
 
 The backend and the secrets provider come from the environment as for the CLI
 (`PULUMI_BACKEND_URL`, `PULUMI_CONFIG_PASSPHRASE` or a KMS-backed provider in
-each `Pulumi.<stack>.yaml`).
+each `Pulumi.<stack>.yaml`). `--report` replaces only a report of an earlier run
+(a nightly job may keep one name); any other file there needs `--force`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from pulumi import automation as auto
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from provider.files import FileRefused, check_writable, write_file  # noqa: E402
 
 # Selecting a stack writes the workspace's current-stack record; every command
 # after that names its stack explicitly, so only the selection is serialized.
@@ -80,6 +87,16 @@ def run_fleet(
         return [future.result() for future in futures]
 
 
+def is_fleet_report(data: bytes) -> bool:
+    """A report this tool wrote: a JSON list of objects with exactly a StackReport's keys."""
+    keys = {*StackReport.__dataclass_fields__, "seconds"}
+    try:
+        loaded = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(loaded, list) and bool(loaded) and all(isinstance(r, dict) and set(r) == keys for r in loaded)
+
+
 def render(reports: Sequence[StackReport]) -> str:
     width = max((len(r.stack) for r in reports), default=5)
     lines = []
@@ -112,11 +129,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--parallel", type=int, default=4, help="stacks updated at once (default 4)")
     parser.add_argument("--refresh", action="store_true", help="refresh each stack as part of its up")
     parser.add_argument("--report", type=Path, help="also write the per-stack report as JSON")
+    parser.add_argument("--force", action="store_true", help="replace a --report file that is not an earlier report")
     args = parser.parse_args(argv)
-    reports = run_fleet(args.work_dir, args.stack, parse_settings(args.set), args.parallel, args.refresh)
+    settings = parse_settings(args.set)
+    try:
+        if args.report:  # before any stack is touched
+            check_writable(args.report, force=args.force, owned=is_fleet_report)
+    except FileRefused as error:
+        print(f"stack_fleet: {error}", file=sys.stderr)
+        return 2
+    reports = run_fleet(args.work_dir, args.stack, settings, args.parallel, args.refresh)
     print(render(reports))
     if args.report:
-        args.report.write_text(json.dumps([dict(asdict(r), seconds=r.seconds) for r in reports], indent=2))
+        text = json.dumps([dict(asdict(r), seconds=r.seconds) for r in reports], indent=2)
+        try:
+            print(f"stack_fleet: {write_file(args.report, text, force=args.force, owned=is_fleet_report)}",
+                  file=sys.stderr)
+        except (FileRefused, OSError) as error:
+            print(f"stack_fleet: {error}", file=sys.stderr)
+            return 2
     return 0 if all(r.ok for r in reports) else 1
 
 

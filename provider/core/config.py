@@ -25,7 +25,7 @@ KEYS: dict[str, Optional[str]] = {
     "region": "OS_REGION_NAME",
     "projectId": "OS_PROJECT_ID",
     "projectName": "OS_PROJECT_NAME",
-    "endpoint": None,
+    "endpoint": "MODELARTS_ENDPOINT",
     "authUrl": "OS_AUTH_URL",
     "accessKey": "OS_ACCESS_KEY",
     "secretKey": "OS_SECRET_KEY",
@@ -213,11 +213,12 @@ def _credential_set(get: Callable[[str], Optional[str]], source: str, problems: 
 
 def _read_endpoints(source: _Source, region: Optional[str], problems: list[str]) -> tuple[str, Optional[str]]:
     """The ModelArts endpoint and IAM URL templates (`{region}` filled per notebook)."""
-    endpoint_template = source.from_config("endpoint")
+    endpoint_template = source.value("endpoint")
     if endpoint_template:
         problems.extend(_url_problems("modelarts:endpoint", _in_region(endpoint_template, region or "eu-de") or ""))
     elif not region:
-        problems.append("no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint")
+        problems.append(
+            "no endpoint: set modelarts:region (or OS_REGION_NAME), or modelarts:endpoint (or MODELARTS_ENDPOINT)")
     auth_url_template = source.value("authUrl") or (AUTH_URL_TEMPLATE if region else None)
     if source.value("authUrl"):
         problems.extend(_url_problems("modelarts:authUrl", _in_region(auth_url_template, region or "eu-de") or ""))

@@ -139,3 +139,12 @@ def test_parallel_creates_respect_quota() -> None:
         assert {r.json()["error_code"] for r in responses if r.status_code == 400} == {"ModelArts.6302"}
         inventory = requests.get(f"{server.base_url}/_emulator/notebooks", timeout=5).json()["notebooks"]
         assert len(inventory) == 5
+
+
+def test_cli_leaves_an_existing_port_file_alone(tmp_path: Path) -> None:
+    port_file = tmp_path / "port"
+    port_file.write_bytes(b"someone's file\n")
+    proc = _spawn("--port", "0", "--port-file", str(port_file))
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 2 and out == "" and f"--port-file {port_file} already exists" in err
+    assert port_file.read_bytes() == b"someone's file\n"

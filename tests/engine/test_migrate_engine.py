@@ -1,19 +1,21 @@
 """From Terraform to Pulumi on the real engine: the program `provider.migrate` writes
 for the shared Terraform state adopts the emulator's notebooks of the same ids with
 no stop, start, restart or replacement; at most the provider's description marker
-is written.
+is written. Run in a project folder, the command never replaces the program there
+unless told to.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from provider.core.identity import resource_identity
-from provider.migrate import migrate, read_resources, render_program
-from tests.helpers import Emulator, PulumiProject
+from tests.helpers import ROOT, Emulator, PulumiProject
 
 pytestmark = pytest.mark.engine
 
@@ -22,6 +24,7 @@ READINGS = ("lenient",)
 
 
 STATE = Path(__file__).resolve().parent.parent / "fixtures" / "terraform" / "terraform.tfstate"
+USER_PROGRAM = "# the user's program, written before the migration\n"
 
 
 def seed_from_state(emulator: Emulator, document: dict) -> dict[str, str]:
@@ -43,14 +46,29 @@ def seed_from_state(emulator: Emulator, document: dict) -> dict[str, str]:
     return seeded
 
 
+def migrate_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m provider.migrate` run as a user runs it, in their project folder."""
+    return subprocess.run([sys.executable, "-m", "provider.migrate", str(STATE), *args], cwd=folder,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}, timeout=60)
+
+
 def test_first_up_adopts_terraform_notebooks_with_only_the_marker_written(
     tmp_path: Path, pulumi_bin: str, emulator: Emulator
 ) -> None:
     document = json.loads(STATE.read_text())
     seeded = seed_from_state(emulator, document)
     assert len(seeded) == 2
-    program = render_program(migrate(read_resources(document)), STATE.name)
-    project = PulumiProject(tmp_path / "migrated", pulumi_bin, emulator, program=program)
+    project = PulumiProject(tmp_path / "migrated", pulumi_bin, emulator, program=USER_PROGRAM)
+    program_file = project.dir / "__main__.py"
+
+    refused = migrate_in(project.dir, "--out", "__main__.py")
+    assert refused.returncode == 2 and "__main__.py already exists" in refused.stderr and "--force" in refused.stderr
+    assert program_file.read_text() == USER_PROGRAM
+    printed = migrate_in(project.dir)
+    assert printed.returncode == 0 and "Notebook(" in printed.stdout
+    assert program_file.read_text() == USER_PROGRAM
+    replaced = migrate_in(project.dir, "--out", "__main__.py", "--force")
+    assert replaced.returncode == 0 and program_file.read_text() == printed.stdout
 
     before = len(emulator.requests())
     project.up()

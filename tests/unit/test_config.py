@@ -40,6 +40,17 @@ def test_environment_fallback_with_otc_names() -> None:
     assert settings.endpoint == "https://modelarts.eu-nl.otc.t-systems.com"
 
 
+def test_modelarts_endpoint_variable_is_the_endpoints_fallback() -> None:
+    env = {"OS_ACCESS_KEY": "AK", "OS_SECRET_KEY": "SK", "OS_PROJECT_ID": "p" * 32,
+           "MODELARTS_ENDPOINT": "http://127.0.0.1:8443/"}
+    settings = load_settings(getter({}), env)
+    assert settings.endpoint == "http://127.0.0.1:8443"  # no region needed with an endpoint
+    configured = load_settings(getter({"modelarts:endpoint": "https://modelarts.example.test"}), env)
+    assert configured.endpoint == "https://modelarts.example.test"  # stack config first
+    with pytest.raises(ConfigurationError, match="modelarts:endpoint must be an https:// address"):
+        load_settings(getter({}), {**env, "MODELARTS_ENDPOINT": "modelarts.example.test"})
+
+
 def test_config_credentials_win_over_the_environment_as_a_whole() -> None:
     settings = load_settings(getter(AKSK), {"OS_USERNAME": "u", "OS_PASSWORD": "pw"})
     assert settings.uses_aksk and settings.username is None

@@ -106,17 +106,52 @@ def test_other_documents_are_refused_with_a_reason() -> None:
         read_resources({"version": 3, "modules": []})
 
 
-def test_the_command_writes_the_program_and_the_report(tmp_path: Path) -> None:
+def run_migrate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "provider.migrate", *args], cwd=cwd, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT)})
+
+
+def test_the_program_goes_to_standard_output_and_the_report_to_standard_error(tmp_path: Path) -> None:
+    result = run_migrate(str(FIXTURES / "terraform.tfstate"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ast.parse(result.stdout)
+    assert "adopt_id='5c7d18c0-45b0-462b-a721-827dd6034f91'" in result.stdout
+    assert "auto_stop_enabled" in result.stderr and "auto_stop_enabled" not in result.stdout
+    assert "wrote the program to standard output: 2 notebooks" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written beside it
+
+
+def test_the_command_writes_new_files_and_says_so(tmp_path: Path) -> None:
     out, report = tmp_path / "__main__.py", tmp_path / "report.txt"
-    result = subprocess.run(
-        [sys.executable, "-m", "provider.migrate", str(FIXTURES / "terraform.tfstate"), "--out", str(out),
-         "--report", str(report)], cwd=ROOT, capture_output=True, text=True,
-    )
+    result = run_migrate(str(FIXTURES / "terraform.tfstate"), "--out", str(out), "--report", str(report))
     assert result.returncode == 0, result.stderr
     assert "adopt_id='5c7d18c0-45b0-462b-a721-827dd6034f91'" in out.read_text()
-    assert "auto_stop_enabled" in report.read_text() and "wrote" in result.stdout
+    assert "auto_stop_enabled" in report.read_text() and result.stdout == ""
+    assert f"wrote {out}" in result.stderr and f"wrote {report}" in result.stderr
     empty = tmp_path / "empty.tfstate"
     empty.write_text(json.dumps({"version": 4, "resources": []}))
-    failed = subprocess.run([sys.executable, "-m", "provider.migrate", str(empty)], cwd=tmp_path,
-                            capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})
+    failed = run_migrate(str(empty), cwd=tmp_path)
     assert failed.returncode == 1 and "no huaweicloud_modelarts_notebook" in failed.stderr
+
+
+USER_PROGRAM = b"import pulumi\n# the user's own program\n"
+
+
+@pytest.mark.parametrize("flag", ["--out", "--report"])
+def test_an_existing_file_is_left_untouched_and_the_refusal_says_why(tmp_path: Path, flag: str) -> None:
+    mine = tmp_path / "__main__.py"
+    mine.write_bytes(USER_PROGRAM)
+    other = "--report" if flag == "--out" else "--out"
+    result = run_migrate(str(FIXTURES / "terraform.tfstate"), flag, "__main__.py", other, "new.txt", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert mine.read_bytes() == USER_PROGRAM
+    assert not (tmp_path / "new.txt").exists()  # nothing at all is written
+    assert "__main__.py already exists" in result.stderr and "--force" in result.stderr
+
+
+def test_force_replaces_an_existing_file(tmp_path: Path) -> None:
+    mine = tmp_path / "__main__.py"
+    mine.write_bytes(USER_PROGRAM)
+    result = run_migrate(str(FIXTURES / "terraform.tfstate"), "--out", "__main__.py", "--force", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "adopt_id=" in mine.read_text() and "replaced __main__.py" in result.stderr

@@ -24,10 +24,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
-# The name this package is imported by: `provider` in a checkout, `modelarts_notebooks` installed.
-PACKAGE = (__package__ or "provider").split(".")[0]
 
 from .files import FileRefused, check_writable, write_file
+
+# The name this package is imported by: `provider` in a checkout, `modelarts_notebooks` installed.
+PACKAGE = (__package__ or "provider").split(".")[0]
 
 NOTEBOOK_TYPE = "huaweicloud_modelarts_notebook"
 MOUNT_TYPE = "huaweicloud_modelarts_notebook_mount_storage"

@@ -32,10 +32,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def emulator(emulator_process: Emulator, profile: str, request: pytest.FixtureRequest) -> Emulator:
-    # Engine scenarios: the provider runs in its own process on the wall clock and drives time by
-    # its requests. Provider-method tests drive it with the provider's own clock (`driven_clock()`).
-    engine = "tests/engine/" in str(request.node.fspath).replace("\\", "/")
-    emulator_process.reset(profile=profile, tick_seconds=REQUEST_TICK_SECONDS if engine else 0)
+    # Provider-method tests drive time with the provider's own clock (`driven_clock()`); everywhere
+    # else the code under test runs on the wall clock and drives time by its requests.
+    driven_by_clock = "tests/provider/" in str(request.node.fspath).replace("\\", "/")
+    emulator_process.reset(profile=profile, tick_seconds=0 if driven_by_clock else REQUEST_TICK_SECONDS)
     emulator_process.profile = profile
     return emulator_process
 

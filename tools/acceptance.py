@@ -34,15 +34,15 @@ from types import FrameType
 from typing import Any, Callable, Iterator, Mapping, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sweep  # noqa: E402  (puts the checkout on sys.path)
+import sweep
 
-from provider.core.client import ModelArtsClient  # noqa: E402
-from provider.core.errors import ModelArtsError, TransportError  # noqa: E402
-from provider.core.identity import resource_identity  # noqa: E402
-from provider.core.inputs import parse_inputs  # noqa: E402
-from provider.core.lookups import find_flavor  # noqa: E402
-from provider.core.models import Flavor, ImageInfo, NotebookInfo, NotebookStatus  # noqa: E402
-from provider.core.service import NotebookService  # noqa: E402
+from provider.core.client import ModelArtsClient
+from provider.core.errors import ModelArtsError, TransportError
+from provider.core.identity import resource_identity
+from provider.core.inputs import parse_inputs
+from provider.core.lookups import find_flavor
+from provider.core.models import Flavor, ImageInfo, NotebookInfo, NotebookStatus
+from provider.core.service import NotebookService
 
 OBS_ENV = "ACCEPTANCE_OBS_URI"
 HOUR_MS = 3_600_000

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stack, inventory = record()
     out.mkdir(parents=True, exist_ok=True)
-    for name, data in zip(FILES, (stack, inventory)):
+    for name, data in zip(FILES, (stack, inventory), strict=True):
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         print(f"record_state_fixture: {write_file(out / name, text, force=args.force)}", file=sys.stderr)
     return 0

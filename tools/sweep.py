@@ -105,7 +105,7 @@ def delete_all(service: NotebookService, notebooks: Sequence[NotebookInfo], say:
 
     failures = []
     with ThreadPoolExecutor(max_workers=DELETING_AT_ONCE) as pool:
-        for notebook, error in zip(notebooks, pool.map(delete, notebooks)):
+        for notebook, error in zip(notebooks, pool.map(delete, notebooks), strict=True):
             if error is None:
                 say(f"deleted {notebook.name} ({notebook.id})")
             else:

@@ -1,6 +1,8 @@
 # make up    - the quickstart: example stack up against the local emulator
 #              (make up RUNNING=false stops the notebook, RUNNING=true starts it)
 # make test  - the whole test suite (unit, emulator, provider, real engine)
+# make test-fast - everything but the real engine and the packaging (the inner loop)
+# make test-matrix - every engine scenario under every reading of the service
 # make check - lint (ruff) and type checks (mypy), configured in pyproject.toml
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
@@ -30,7 +32,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test check soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
+.PHONY: up down test test-fast test-matrix check soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,7 +83,15 @@ down:
 	@$(MAKE) --no-print-directory emulator-stop
 
 test: venv policy-venv pulumi
-	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider
+	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider --durations=25
+
+test-fast: venv
+	@$(PY) -m pytest tests -q -p no:cacheprovider -m "not engine and not packaging and not soak" --durations=10
+
+# Engine scenarios run under one reading in `make test` (provider-method tests prove each reading);
+# here every engine scenario runs under every reading.
+test-matrix: venv policy-venv pulumi
+	@$(WITH_PULUMI) MODELARTS_TEST_READINGS=all $(PY) -m pytest tests/engine -q -p no:cacheprovider --durations=25
 
 # The policy pack is type-checked against its own venv, where pulumi-policy is installed.
 check: venv policy-venv

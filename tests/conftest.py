@@ -32,3 +32,10 @@ def pulumi_bin() -> str:
 @pytest.fixture
 def project(tmp_path: Path, pulumi_bin: str, emulator: Emulator) -> PulumiProject:
     return PulumiProject(tmp_path / "project", pulumi_bin, emulator)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/engine/ runs the real CLI: marked `engine`, so `make test-fast` leaves it out."""
+    for item in items:
+        if "/tests/engine/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.engine)

@@ -15,6 +15,8 @@ test says so, never with the wall clock.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.helpers import REQUEST_TICK_SECONDS, Emulator
@@ -23,9 +25,13 @@ PROFILES = ("lenient", "strict")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """`profile`: every reading for provider-method tests; engine modules choose with `READINGS`."""
+    """`profile`: every reading for provider-method tests; engine modules choose with `READINGS`
+    (every reading everywhere with MODELARTS_TEST_READINGS=all: `make test-matrix`)."""
     if "profile" in metafunc.fixturenames:
         engine = "tests/engine/" in str(metafunc.definition.fspath).replace("\\", "/")
+        if os.environ.get("MODELARTS_TEST_READINGS") == "all":
+            metafunc.parametrize("profile", PROFILES)
+            return
         default = ("lenient",) if engine else PROFILES
         metafunc.parametrize("profile", getattr(metafunc.module, "READINGS", default))
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import ROOT
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.packaging]
 
 OLDEST, NEWEST = "3.10", "3.13"
 SUITE = ["tests/unit", "tests/client",

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.packaging.wheel import ROOT, built_wheel, fresh_venv, run_in
+
+pytestmark = pytest.mark.packaging
 
 IMPORTS = """
 import json, sys

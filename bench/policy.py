@@ -26,7 +26,7 @@ sys.path.insert(0, str(BENCH))
 import harness  # noqa: E402
 from harness import BenchProject, Emulator  # noqa: E402
 
-from tests.engine.policy_support import POLICY_PACK, private_bin  # noqa: E402
+from testkit.policy_pack import POLICY_PACK, private_bin  # noqa: E402
 
 
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:

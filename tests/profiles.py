@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import REQUEST_TICK_SECONDS, Emulator
+from testkit.emulators import REQUEST_TICK_SECONDS, Emulator
 
 PROFILES = ("lenient", "strict")
 

@@ -20,8 +20,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from provider import __version__  # noqa: E402
-from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir  # noqa: E402
-from tests.state_fixture import DECLARED, FIXTURES  # noqa: E402
+from testkit.emulators import Emulator  # noqa: E402
+from testkit.projects import PulumiProject, pulumi_bin_dir  # noqa: E402
+from testkit.state_fixture import DECLARED, FIXTURES  # noqa: E402
 
 
 def main() -> int:

@@ -13,7 +13,8 @@ import pytest
 
 from provider.core.identity import resource_identity
 from provider.migrate import migrate, read_resources, render_program
-from tests.helpers import Emulator, PulumiProject
+from testkit.emulators import Emulator
+from testkit.projects import PulumiProject
 
 pytestmark = pytest.mark.engine
 

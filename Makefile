@@ -6,6 +6,7 @@
 # make check - lint (ruff) and type checks (mypy), configured in pyproject.toml
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
+# make chaos - the on-demand chaos soak: runners killed at random moments (ROUNDS=30, SEED=n replays a run)
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
 # make acceptance - the lifecycle on a real account (OS_* variables; skipped without); make sweep - its leftovers
@@ -18,6 +19,7 @@ PYTHON ?= python3
 VENV := venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+ROUNDS ?= 30
 EMULATOR_PORT ?= 8443
 EMULATOR_URL := http://127.0.0.1:$(EMULATOR_PORT)
 
@@ -32,7 +34,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test test-fast test-matrix check soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
+.PHONY: up down test test-fast test-matrix check soak chaos bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +104,11 @@ check: venv policy-venv
 # 30 notebooks through up, flips and destroy under 20% transient faults, 3 rounds.
 soak: venv pulumi
 	@$(WITH_PULUMI) $(PY) -m pytest tests/engine/test_soak.py -m soak -q -s -p no:cacheprovider
+
+# A 10-notebook stack on the strict reading with lost answers: each round kills a random operation
+# at a random moment, recovers as a user would and checks service, state and output (docs/chaos.md).
+chaos: venv pulumi
+	@$(WITH_PULUMI) $(PY) tools/chaos.py --rounds $(ROUNDS) $(if $(SEED),--seed $(SEED))
 
 bench: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py

@@ -20,9 +20,9 @@ from typing import Callable, Optional, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.engine.test_stack_fleet import FLEET_PROGRAM  # noqa: E402
-from tests.helpers import Emulator, PulumiProject, notebook_spec, pulumi_bin_dir  # noqa: E402
-from tests.s3_helpers import S3Project, S3Server, versitygw_binary  # noqa: E402
+from testkit.emulators import Emulator  # noqa: E402
+from testkit.projects import FLEET_PROGRAM, PulumiProject, notebook_spec, pulumi_bin_dir  # noqa: E402
+from testkit.s3 import S3Project, S3Server, versitygw_binary  # noqa: E402
 
 FLEET_STACKS = ("team-a", "team-b", "team-c", "team-d")
 

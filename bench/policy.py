@@ -27,7 +27,7 @@ import harness  # noqa: E402
 from harness import BenchProject, Emulator  # noqa: E402
 
 from provider.files import FileRefused, check_writable, write_file  # noqa: E402
-from tests.engine.policy_support import POLICY_PACK, private_bin  # noqa: E402
+from testkit.policy_pack import POLICY_PACK, private_bin  # noqa: E402
 
 
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:

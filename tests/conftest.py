@@ -7,7 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir, running_emulator
+from testkit.emulators import Emulator, running_emulator
+from testkit.projects import PulumiProject, pulumi_bin_dir
 
 
 @pytest.fixture(scope="session")

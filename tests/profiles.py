@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-from tests.helpers import REQUEST_TICK_SECONDS, Emulator
+from testkit.emulators import REQUEST_TICK_SECONDS, Emulator
 
 PROFILES = ("lenient", "strict")
 

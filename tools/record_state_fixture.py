@@ -24,8 +24,9 @@ if str(ROOT) not in sys.path:
 
 from provider import __version__  # noqa: E402
 from provider.files import FileRefused, check_writable, write_file  # noqa: E402
-from tests.helpers import Emulator, PulumiProject, pulumi_bin_dir  # noqa: E402
-from tests.state_fixture import DECLARED, FIXTURES  # noqa: E402
+from testkit.emulators import Emulator  # noqa: E402
+from testkit.projects import PulumiProject, pulumi_bin_dir  # noqa: E402
+from testkit.state_fixture import DECLARED, FIXTURES  # noqa: E402
 
 
 FILES = ("stack.json", "inventory.json")

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from typing import Optional
 
-from tests.helpers import ACCESS_KEY, PROJECT_ID, ROOT, SECRET_KEY, Emulator
+from testkit import ROOT
+from testkit.emulators import ACCESS_KEY, PROJECT_ID, SECRET_KEY, Emulator
 
 # What a user's shell may hold that must not reach a test run.
 ACCOUNT_PREFIXES = ("OS_", "MODELARTS_", "ACCEPTANCE_")

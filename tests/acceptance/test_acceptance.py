@@ -10,7 +10,8 @@ import time
 from typing import Callable
 
 from tests.acceptance.support import account, clean_environment, inject, run_tool
-from tests.helpers import ROOT, SECRET_KEY, Emulator
+from testkit import ROOT
+from testkit.emulators import SECRET_KEY, Emulator
 
 STEPS = ("catalogue", "create", "stop", "start", "flavor change", "storage growth", "OBS mount", "adoption", "destroy")
 OBS_URI = "obs://acceptance-bucket/run/"

@@ -4,7 +4,7 @@ of the list, and nothing else; an empty prefix is refused."""
 from __future__ import annotations
 
 from tests.acceptance.support import account, run_tool, seed
-from tests.helpers import Emulator
+from testkit.emulators import Emulator
 
 # Notebooks seeded 2 s before the sweep would hide behind the strict reading's list lag; the sweep is for
 # leftovers of earlier runs, so the lenient reading (no lag) is the one that matters here.

@@ -19,8 +19,8 @@ from pydantic import SecretStr
 from provider.core.auth import AkSkAuth, IamTokenAuth, sign
 from provider.core.client import ModelArtsClient
 from provider.core.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
-from tests.helpers import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
-                           Emulator)
+from testkit.emulators import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
+                               Emulator)
 
 IMAGE_NAME = "pytorch1.8-cuda10.2-cudnn7-ubuntu18.04"
 

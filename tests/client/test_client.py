@@ -11,8 +11,8 @@ from provider.core.client import ModelArtsClient, RetryPolicy
 from provider.core.errors import (OutcomeUnknown, ApiError, AuthenticationError, NotFoundError, UnexplainedNotFound,
                                   UnknownRoute)
 from provider.core.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
-from tests.helpers import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
-                           Emulator)
+from testkit.emulators import (ACCESS_KEY, CPU_FLAVOR, DOMAIN, IMAGE_ID, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME,
+                               Emulator)
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 

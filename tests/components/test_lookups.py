@@ -28,7 +28,7 @@ from provider.lookups import (
     image_id,
 )
 from provider.core.models import Page, ImageInfo
-from tests.helpers import ACCESS_KEY, PROJECT_ID, SECRET_KEY, Emulator
+from testkit.emulators import ACCESS_KEY, PROJECT_ID, SECRET_KEY, Emulator
 
 CONDA = "27542a4a-3b37-404d-add9-a7d2d2ce6893"
 SPARK = "df78b3f7-98a4-4616-aef0-71cfff4195c9"

@@ -9,7 +9,7 @@ import pytest
 from components.team_workspace import TeamWorkspace, TeamWorkspaceArgs, TeamWorkspaceError, plan_members
 from provider.lookups import LookupFailedError, clear_cache, flavor_id, image_id
 from tests.components.test_components_mocks import SHARED
-from tests.helpers import ACCESS_KEY, PROJECT_ID, SECRET_KEY, Emulator, running_emulator
+from testkit.emulators import ACCESS_KEY, PROJECT_ID, SECRET_KEY, Emulator, running_emulator
 
 OTHER = "fedcba9876543210fedcba9876543210"
 

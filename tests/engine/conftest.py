@@ -9,9 +9,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import Emulator
+from testkit.emulators import Emulator
+from testkit.s3 import S3Project, S3Server, versitygw_binary
 from tests.profiles import emulator, pytest_generate_tests  # noqa: F401  (fixtures, hook)
-from tests.s3_helpers import S3Project, S3Server, versitygw_binary
 
 
 @pytest.fixture(scope="session")

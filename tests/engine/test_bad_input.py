@@ -30,8 +30,8 @@ from typing import Any, Iterator, Optional
 import pytest
 import yaml
 
-from tests.helpers import (DOMAIN, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME, Emulator, PulumiProject, Result,
-                           notebook_spec)
+from testkit.emulators import DOMAIN, PASSWORD, PROJECT_ID, SECRET_KEY, USERNAME, Emulator
+from testkit.projects import PulumiProject, Result, notebook_spec
 
 pytestmark = pytest.mark.engine
 

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.policy_support import shared_private_bin
-from tests.helpers import ACCESS_KEY, ROOT, SECRET_KEY, Emulator, PulumiProject, Result, notebook_spec
+from testkit import ROOT
+from testkit.emulators import ACCESS_KEY, SECRET_KEY, Emulator
+from testkit.projects import PulumiProject, Result, notebook_spec
+from testkit.policy_pack import shared_private_bin
 
 pytestmark = pytest.mark.engine
 

@@ -13,7 +13,8 @@ import json
 
 import pytest
 
-from tests.helpers import CPU_FLAVOR, IMAGE_ID, Emulator, PulumiProject
+from testkit.emulators import CPU_FLAVOR, IMAGE_ID, Emulator
+from testkit.projects import PulumiProject
 
 pytestmark = pytest.mark.engine
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, VENV_PYTHON, Emulator, PulumiProject
+from testkit import ROOT, VENV_PYTHON
+from testkit.emulators import Emulator
+from testkit.projects import PulumiProject
 
 pytestmark = pytest.mark.engine
 

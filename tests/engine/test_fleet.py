@@ -6,7 +6,8 @@ from itertools import pairwise
 
 import pytest
 
-from tests.helpers import Emulator, PulumiProject, notebook_spec
+from testkit.emulators import Emulator
+from testkit.projects import PulumiProject, notebook_spec
 
 pytestmark = pytest.mark.engine
 FLEET = 8

@@ -8,54 +8,16 @@ lock, then `pulumi up` again.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
-from pathlib import Path
-from typing import Callable
-
 import pytest
 
 from tests.profiles import PROFILES, wait_out_list_lag
-from tests.helpers import Emulator, PulumiProject, notebook_spec
+from testkit.emulators import Emulator
+from testkit.projects import PulumiProject, notebook_spec
+from testkit.runners import kill_runner_when
 
 pytestmark = pytest.mark.engine
 # Interrupted runs meet the readings where they differ (a lagging list): every reading.
 READINGS = PROFILES
-
-
-def processes_in(directory: Path) -> list[int]:
-    """Processes whose working directory is the project: the engine's plugins."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if Path(os.readlink(entry / "cwd")) == directory:
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def kill_runner_when(project: PulumiProject, args: list[str], ready: Callable[[], bool], limit: float = 60) -> None:
-    runner = subprocess.Popen(
-        ["pulumi", *args, "--non-interactive"], cwd=project.dir, env=project.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    deadline = time.monotonic() + limit
-    while not ready():
-        assert runner.poll() is None, "the run ended before it could be interrupted"
-        assert time.monotonic() < deadline, "the run never reached the point to interrupt"
-        time.sleep(0.05)
-    os.killpg(runner.pid, signal.SIGKILL)
-    for pid in processes_in(project.dir.resolve()):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    runner.wait(10)
 
 
 def statuses(emulator: Emulator) -> list[str]:

@@ -12,7 +12,8 @@ import json
 import pytest
 
 from tests.profiles import deleting_a_running_notebook
-from tests.helpers import ACCESS_KEY, PASSWORD, SECRET_KEY, Emulator, PulumiProject, notebook_spec
+from testkit.emulators import ACCESS_KEY, PASSWORD, SECRET_KEY, Emulator
+from testkit.projects import PulumiProject, notebook_spec
 
 pytestmark = pytest.mark.engine
 

@@ -13,8 +13,8 @@ from provider.core.auth import AkSkAuth
 from provider.core.client import ModelArtsClient
 from provider.core.models import CreateNotebookRequest, VolumeRequest
 from tests.profiles import deleting_a_running_notebook, in_place
-from tests.helpers import (ACCESS_KEY, BIG_CPU_FLAVOR, IMAGE_ID, PROJECT_ID, SECRET_KEY, Emulator, PulumiProject,
-                           notebook_spec)
+from testkit.emulators import ACCESS_KEY, BIG_CPU_FLAVOR, IMAGE_ID, PROJECT_ID, SECRET_KEY, Emulator
+from testkit.projects import PulumiProject, notebook_spec
 
 import pytest
 

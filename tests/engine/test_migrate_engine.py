@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from provider.core.identity import resource_identity
-from tests.helpers import ROOT, Emulator, PulumiProject
+from testkit import ROOT
+from testkit.emulators import Emulator
+from testkit.projects import PulumiProject
 
 pytestmark = pytest.mark.engine
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.policy_support import POLICY_PACK, shared_private_bin
-from tests.helpers import SECRET_KEY, Emulator, PulumiProject, notebook_spec
+from testkit.emulators import SECRET_KEY, Emulator
+from testkit.projects import PulumiProject, notebook_spec
+from testkit.policy_pack import POLICY_PACK, shared_private_bin
 
 pytestmark = pytest.mark.engine
 

@@ -11,7 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import PROJECT_ID, Emulator, PulumiProject, notebook_spec, running_emulator
+from testkit.emulators import PROJECT_ID, Emulator, running_emulator
+from testkit.projects import PulumiProject, notebook_spec
 
 OTHER = "fedcba9876543210fedcba9876543210"
 

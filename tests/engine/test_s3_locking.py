@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.test_interrupted import kill_runner_when, statuses
-from tests.helpers import Emulator, notebook_spec
-from tests.s3_helpers import S3Project, S3Server
+from testkit.emulators import Emulator
+from testkit.projects import notebook_spec
+from testkit.s3 import S3Project, S3Server
+from testkit.runners import kill_runner_when
 
 pytestmark = pytest.mark.engine
 
@@ -101,7 +102,8 @@ def lock_owner_is_gone(project: S3Project) -> bool:
 def test_a_killed_up_leaves_its_lock_and_recovery_checks_it_first(s3_project: S3Project, emulator: Emulator) -> None:
     emulator.configure(transition_seconds=4)
     s3_project.declare(nb=notebook_spec())
-    kill_runner_when(s3_project, ["up", "--yes", "--skip-preview"], lambda: statuses(emulator) == ["CREATING"])
+    kill_runner_when(s3_project, ["up", "--yes", "--skip-preview"],
+                     lambda: [n["status"] for n in emulator.notebooks()] == ["CREATING"])
 
     assert len(s3_project.lock_keys()) == 1
     refused = s3_project.up(check=False)

@@ -12,8 +12,9 @@ import pytest
 
 from tests.engine.test_secrets import (RecordedProject, Secrets, assert_token_is_a_secret_output, everything_written,
                                        live_token)
-from tests.helpers import PASSWORD, SECRET_KEY, Emulator, notebook_spec
-from tests.s3_helpers import S3_ACCESS_KEY, S3_SECRET_KEY, S3Backed, S3Project, S3Server
+from testkit.emulators import PASSWORD, SECRET_KEY, Emulator
+from testkit.projects import notebook_spec
+from testkit.s3 import S3_ACCESS_KEY, S3_SECRET_KEY, S3Backed, S3Project, S3Server
 
 pytestmark = pytest.mark.engine
 

@@ -19,7 +19,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.helpers import PASSWORD, SECRET_KEY, Emulator, PulumiProject, Result, notebook_spec, running_emulator
+from testkit.emulators import PASSWORD, SECRET_KEY, Emulator, running_emulator
+from testkit.projects import PulumiProject, Result, notebook_spec
 
 pytestmark = pytest.mark.engine
 

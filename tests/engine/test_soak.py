@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-from tests.helpers import Emulator, PulumiProject, notebook_spec
+from testkit.emulators import Emulator
+from testkit.projects import PulumiProject, notebook_spec
 
 pytestmark = [pytest.mark.engine, pytest.mark.soak]
 

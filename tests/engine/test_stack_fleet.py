@@ -11,28 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, Emulator, notebook_spec
-from tests.s3_helpers import S3Project, S3Server
+from testkit import ROOT
+from testkit.emulators import Emulator
+from testkit.projects import FLEET_PROGRAM, notebook_spec
+from testkit.s3 import S3Project, S3Server
 
 pytestmark = pytest.mark.engine
 
 # The state backend / policy pack / pipeline scripts are the subject here, not the service's readings.
 READINGS = ("lenient",)
-
-
-# The program takes `running` from the stack's config when set: what a nightly stop flips.
-FLEET_PROGRAM = '''
-import pulumi
-from provider import Notebook
-
-config = pulumi.Config()
-running = config.get_bool("running")
-for key, kwargs in config.require_object("notebooks").items():
-    if running is not None:
-        kwargs = {**kwargs, "running": running}
-    notebook = Notebook(key, **kwargs)
-    pulumi.export(key, notebook.status)
-'''
 STACKS = ("team-a", "team-b", "team-c", "team-d")
 
 

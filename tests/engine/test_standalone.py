@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from emulator.testing import PulumiStack
-from tests.helpers import ROOT, Emulator
+from testkit import ROOT
+from testkit.emulators import Emulator
 from tests.packaging.wheel import built_wheel, fresh_venv, run_in
 
 pytestmark = pytest.mark.engine

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Emulator, PulumiProject
-from tests.state_fixture import DECLARED, FIXTURES
+from testkit.emulators import Emulator
+from testkit.projects import PulumiProject
+from testkit.state_fixture import DECLARED, FIXTURES
 
 pytestmark = pytest.mark.engine
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from testkit import ROOT
 
 pytestmark = [pytest.mark.engine, pytest.mark.packaging]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from provider.notebook import NotebookProvider
-from tests.helpers import Emulator
+from testkit.emulators import Emulator
 from tests.profiles import emulator, pytest_generate_tests  # noqa: F401  (fixture, hook)
 from tests.provider.test_provider_methods import make_provider
 

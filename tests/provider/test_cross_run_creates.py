@@ -16,7 +16,7 @@ import pytest
 
 from provider.core.inputs import parse_inputs
 from provider.notebook import NotebookProvider
-from tests.helpers import Emulator
+from testkit.emulators import Emulator
 from tests.profiles import deleting_a_running_notebook
 from tests.provider.test_provider_methods import IDENTITY, make_provider, props
 

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from provider.notebook import NotebookProvider
-from tests.helpers import BIG_CPU_FLAVOR, Emulator
+from testkit.emulators import BIG_CPU_FLAVOR, Emulator
 from tests.provider.test_provider_methods import make_provider, props
 
 RESTARTED = ["update", "stop", "update", "start"]  # the announced fallback where the service refuses in place

@@ -16,7 +16,8 @@ from provider.core.service import NotebookService
 from provider.notebook import EngineLog, NotebookProvider
 from provider.core.plan import plan
 from provider.core.fields import UNKNOWN
-from tests.helpers import ACCESS_KEY, BIG_CPU_FLAVOR, PROJECT_ID, SECRET_KEY, Emulator, notebook_spec
+from testkit.emulators import ACCESS_KEY, BIG_CPU_FLAVOR, PROJECT_ID, SECRET_KEY, Emulator
+from testkit.projects import notebook_spec
 
 
 def make_provider(emulator: Emulator, **extra: str) -> NotebookProvider:

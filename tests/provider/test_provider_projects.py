@@ -9,7 +9,8 @@ import pytest
 
 from provider.notebook import NotebookProvider
 from provider.core.fields import UNKNOWN
-from tests.helpers import DOMAIN, PASSWORD, PROJECT_ID, USERNAME, Emulator, notebook_spec, running_emulator
+from testkit.emulators import DOMAIN, PASSWORD, PROJECT_ID, USERNAME, Emulator, running_emulator
+from testkit.projects import notebook_spec
 from tests.provider.test_provider_methods import make_provider, provider_for
 
 OTHER = "fedcba9876543210fedcba9876543210"

@@ -12,7 +12,7 @@ import pytest
 from provider.core.errors import ConfigurationError, ModelArtsError, StartRefusedError
 from provider.notebook import NotebookProvider
 from tests.profiles import deleting_a_running_notebook
-from tests.helpers import Emulator
+from testkit.emulators import Emulator
 from tests.provider.test_provider_methods import IDENTITY, make_provider, props, set_faults
 
 GPU_IMAGE = "d937149a-785c-4d2d-a568-8dde7c06cca0"  # conda3-cuda10.2: GPU flavors only

@@ -16,7 +16,7 @@ from provider.core.errors import ApiError, ConfigurationError, NotebookFailedErr
 from provider.core.identity import with_identity
 from provider.core.models import CreateNotebookRequest, UpdateNotebookRequest, VolumeRequest
 from provider.notebook import Notebook, NotebookProvider
-from tests.helpers import BIG_CPU_FLAVOR, CPU_FLAVOR, IMAGE_ID, Emulator
+from testkit.emulators import BIG_CPU_FLAVOR, CPU_FLAVOR, IMAGE_ID, Emulator
 from tests.profiles import in_place
 from tests.provider.test_provider_methods import IDENTITY, fail_the_next_create, make_provider, props, set_faults
 

@@ -11,7 +11,7 @@ from typing import Any, Optional
 from provider.core.models import NotebookInfo
 from provider.core.plan import Grow, RenewLease, Start, Stop, SyncMounts, Update, plan
 from provider.core.state import record_state
-from tests.helpers import notebook_spec
+from testkit.projects import notebook_spec
 
 TWO_HOURS = {"enabled": True, "duration": 7_200_000, "type": "timing"}
 THREE_HOURS = {"enabled": True, "duration": 10_800_000, "type": "timing"}

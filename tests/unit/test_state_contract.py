@@ -12,7 +12,7 @@ import pickle
 import pytest
 
 from provider.notebook import NotebookProvider
-from tests.state_fixture import FIXTURES
+from testkit.state_fixture import FIXTURES
 
 STATES = sorted(FIXTURES.glob("*/stack.json"))
 

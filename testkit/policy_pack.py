@@ -1,4 +1,4 @@
-"""Support for the policy-pack engine tests.
+"""Support for runs with the policy pack (engine tests, `make bench-policy`).
 
 The CLI cache is shared by every checkout of the machine, and each checkout's
 set-up script rewrites the launchers beside the cached binary. These tests need
@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.helpers import ROOT
+from . import ROOT
 
 POLICY_PACK = ROOT / "policy"
 LAUNCHERS = ("pulumi-resource-pulumi-python", "pulumi-language-python", "find_python.sh")

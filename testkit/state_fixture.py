@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from . import ROOT
+from .projects import notebook_spec
 
-from tests.helpers import notebook_spec
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "state"
+FIXTURES = ROOT / "tests" / "fixtures" / "state"
 
 # The program's `notebooks` config when the fixtures were recorded: one running, one stopped.
 DECLARED = {

@@ -1,56 +1,21 @@
-"""Test support: the emulator as a real process, and Pulumi projects run by the real CLI."""
+"""Throwaway Pulumi projects driven by the real `pulumi` CLI, running this checkout's code,
+and the programs they run."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from emulator.control import stack_config
-from emulator.testing import PulumiResult, PulumiStack, RunningEmulator
+from emulator.testing import PulumiResult, PulumiStack
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_PYTHON = Path(sys.executable)
-PROJECT_ID = "0123456789abcdef0123456789abcdef"
-ACCESS_KEY = "emulator-ak"
-SECRET_KEY = "emulator-sk"
-USERNAME = "emulator-user"
-PASSWORD = "emulator-password"
-DOMAIN = "emulator-domain"
-CPU_FLAVOR = "modelarts.vm.cpu.2u"
-BIG_CPU_FLAVOR = "modelarts.vm.cpu.8u"
-IMAGE_ID = "e1a07296-22a8-4f05-8bc8-e936c8e54090"
-# How far each API request moves the emulator's driven time when the code under test
-# runs on the wall clock (the engine's provider process, scripts): one transition, so
-# an action is complete at the first poll after it (progression by reads).
-REQUEST_TICK_SECONDS = 0.3
+from . import ROOT, VENV_PYTHON
+from .emulators import CPU_FLAVOR, IMAGE_ID, Emulator
 
-
-class Emulator(RunningEmulator):
-    """`python -m emulator` on a free loopback port, on driven time, controlled through /_emulator/."""
-
-    profile = "lenient"  # the reading it plays (tests/profiles.py sets it per test)
-
-    def __init__(self, transition_seconds: float = 0.3, extra_args: tuple[str, ...] = ()) -> None:
-        super().__init__(transition_seconds=transition_seconds, extra_args=extra_args, clock="driven")
-
-    def reset(self, *, tick_seconds: Optional[float] = REQUEST_TICK_SECONDS, **config: Any) -> None:
-        """As started, with the test defaults; each API request moves time by `tick_seconds`
-        (0: time moves only when a test or a `driven_clock()` says so)."""
-        super().reset(tick_seconds=tick_seconds, **config)
-
-
-@contextmanager
-def running_emulator(*extra_args: str) -> Iterator[Emulator]:
-    emulator = Emulator(extra_args=extra_args)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+Result = PulumiResult
 
 
 def pulumi_bin_dir() -> str:
@@ -59,9 +24,7 @@ def pulumi_bin_dir() -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-Result = PulumiResult
-
-
+# One Notebook per entry of the `notebooks` config, every output exported.
 ENGINE_PROGRAM = '''
 import pulumi
 from provider import Notebook
@@ -76,10 +39,24 @@ for key, kwargs in config.require_object("notebooks").items():
     })
 '''
 
+# The program takes `running` from the stack's config when set: what a nightly stop flips.
+FLEET_PROGRAM = '''
+import pulumi
+from provider import Notebook
+
+config = pulumi.Config()
+running = config.get_bool("running")
+for key, kwargs in config.require_object("notebooks").items():
+    if running is not None:
+        kwargs = {**kwargs, "running": running}
+    notebook = Notebook(key, **kwargs)
+    pulumi.export(key, notebook.status)
+'''
+
 
 class PulumiProject(PulumiStack):
     """A throwaway Pulumi project on a local file backend, driven by the real `pulumi` CLI,
-    running this checkout's code from the test venv."""
+    running this checkout's code from the harness's venv."""
 
     PASSPHRASE = PulumiStack.PASSPHRASE
 
@@ -101,6 +78,7 @@ class PulumiProject(PulumiStack):
 
 
 def notebook_spec(name: str = "nb-test", running: object = True, **extra: Any) -> dict:
+    """The keyword arguments of a small CPU notebook, with `extra` on top."""
     spec = {
         "name": name,
         "flavor": CPU_FLAVOR,

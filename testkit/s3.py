@@ -15,7 +15,8 @@ from typing import Any
 
 import requests
 
-from tests.helpers import ROOT, PulumiProject, Result
+from . import ROOT
+from .projects import PulumiProject, Result
 
 S3_REGION = "eu-de"
 # Loopback-only test credentials of the server the suite starts; never a real account's.

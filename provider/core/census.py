@@ -9,6 +9,13 @@ notebook, it has caught up with every create made before it, so its other
 matches are all the strays there are. Until then nothing can be concluded, and
 the resource records that its census is still open (`identity_confirmed:
 false` in state) for the next `up`, `refresh` or `destroy` to finish.
+
+That proof needs a notebook created by the run itself. Where the resource's
+notebook is an older one adopted from an interrupted run, its being listed says
+nothing of creates made after it (a second killed run, or this run's own
+create whose answer was lost): then the list is watched for `create_lookup`
+seconds past the last moment such a create may have been made, and every
+duplicate that shows meanwhile is deleted.
 """
 
 from __future__ import annotations
@@ -66,21 +73,29 @@ class MarkerSearch:
         found = self.matches()
         return Census(any(n.id == own_id for n in found), tuple(n for n in found if n.id != own_id))
 
-    def await_census(self, own_id: str, timeout: float) -> Census:
-        """List until the own notebook shows (the list has caught up), for at most `timeout` seconds."""
+    def await_census(self, own_id: str, timeout: float, hold_until: Optional[float] = None) -> Census:
+        """List until the own notebook shows (the list has caught up), for at most `timeout` seconds;
+        with `hold_until` (a time on the clock), also until then, deleting each duplicate as it shows."""
         clock = self.template.clock
         started = clock.now()
+        deadline = max(started + timeout, hold_until or started)
+        strays: dict[str, NotebookInfo] = {}
         while True:
             census = self.census(own_id)
-            elapsed = clock.now() - started
-            if census.own_listed or elapsed >= timeout:
-                return census
-            clock.sleep(min(LIST_POLL.next_delay(elapsed), timeout - elapsed))
+            if hold_until is not None:
+                self.remove(census.strays, STRAY_WHY)
+                strays.update((str(n.id), n) for n in census.strays)
+            now = clock.now()
+            held = hold_until is None or now >= hold_until
+            if (census.own_listed and held) or now >= deadline:
+                return census if hold_until is None else Census(census.own_listed, ())
+            clock.sleep(min(LIST_POLL.next_delay(now - started), deadline - now))
 
-    def close(self, own_id: str, timeout: float) -> bool:
+    def close(self, own_id: str, timeout: float, hold_until: Optional[float] = None) -> bool:
         """After a create: wait for the list to show the notebook, then delete the duplicates
-        interrupted runs left. False when the list did not show it in time (the census stays open)."""
-        census = self.await_census(own_id, timeout)
+        interrupted runs left. False when the list did not show it in time (the census stays open).
+        `hold_until`: the notebook was adopted, so also watch the list until then (module docstring)."""
+        census = self.await_census(own_id, timeout, hold_until)
         self.remove(census.strays, STRAY_WHY)
         if not census.own_listed:
             self.template.report.warn(

@@ -42,6 +42,10 @@ class Creation:
         self.template = template
         self.client = template.client
         self.inputs = inputs
+        # Until when creates of this resource may exist that the list does not show yet, when the
+        # notebook is a leftover found rather than one this run's answered create made (census.py).
+        self.unseen_since = template.clock.now()
+        self.found_leftover = False
 
     def live(self, notebook_id: str) -> LiveNotebook:
         t = self.template
@@ -90,6 +94,7 @@ class Creation:
             except (OutcomeUnknown, TransportError, ApiError) as error:
                 if isinstance(error, ApiError):
                     raise  # refused: nothing was created
+                self.unseen_since = self.template.clock.now()  # this try may have made a notebook
                 found = self._look_for_lost_create()
                 if found is not None:
                     return found
@@ -143,6 +148,7 @@ class Creation:
         search.remove(tuple(n for n in usable if n is not keep), STRAY_WHY)
         if keep is None:
             return None
+        self.found_leftover = True
         self.template.report.warn(
             f"notebook {self.inputs.name!r}: found {keep.id} ({keep.status}) left by an interrupted "
             "earlier run of this resource; adopting it instead of creating another"

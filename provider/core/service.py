@@ -179,7 +179,9 @@ class NotebookService:
         creation = Creation(self._target("", inputs.name, inputs), inputs)
         notebook, adopted = creation.obtain()
         search = None if inputs.adopt_id else creation.search()
-        confirmed = None if search is None else search.close(notebook.id, inputs.limits.create_lookup)
+        lookup = inputs.limits.create_lookup
+        hold = creation.unseen_since + lookup if creation.found_leftover else None
+        confirmed = None if search is None else search.close(notebook.id, lookup, hold)
         # The state it starts from: what is live now, with nothing mounted by this resource yet.
         start = {**record_state(props, notebook.read()), "running": True, "obs_mounts": None}
         if adopted:

@@ -24,16 +24,21 @@ def statuses(emulator: Emulator) -> list[str]:
     return [n["status"] for n in emulator.notebooks()]
 
 
+# An adopted leftover is watched for `create_lookup` seconds for later duplicates (provider/core/census.py):
+# short here, the runner's wall clock.
+ADOPTING = {"timeouts": {"create_lookup": 2}}
+
+
 def test_killed_during_create_then_up_adopts_the_notebook(project: PulumiProject, emulator: Emulator) -> None:
     emulator.configure(transition_seconds=4)
-    project.declare(nb=notebook_spec())
+    project.declare(nb=notebook_spec(**ADOPTING))
     kill_runner_when(project, ["up", "--yes", "--skip-preview"], lambda: statuses(emulator) == ["CREATING"])
 
     locked = project.up(check=False)
     assert locked.returncode != 0 and "locked" in locked.output
     project.pulumi("cancel", "--yes")
 
-    # The next run finds the notebook in the list; a run inside the list's lag could not (docs/readings.md).
+    # The next run, once the list shows the notebook, adopts it (inside the lag: the test below).
     wait_out_list_lag(emulator)
     before = len(emulator.requests())
     project.up()
@@ -67,7 +72,7 @@ def test_killed_during_create_then_refresh_and_up_leave_one_notebook(
     project: PulumiProject, emulator: Emulator
 ) -> None:
     emulator.configure(transition_seconds=4)
-    project.declare(nb=notebook_spec())
+    project.declare(nb=notebook_spec(**ADOPTING))
     kill_runner_when(project, ["up", "--yes", "--skip-preview"], lambda: statuses(emulator) == ["CREATING"])
     project.pulumi("cancel", "--yes")
 

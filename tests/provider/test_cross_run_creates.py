@@ -18,7 +18,7 @@ from provider.core.inputs import parse_inputs
 from provider.notebook import NotebookProvider
 from testkit.emulators import Emulator
 from tests.profiles import deleting_a_running_notebook
-from tests.provider.test_provider_methods import IDENTITY, make_provider, props
+from tests.provider.test_provider_methods import IDENTITY, make_provider, props, set_faults
 
 
 @pytest.fixture
@@ -132,3 +132,25 @@ def test_the_preview_of_a_create_names_the_leftover_it_will_adopt(
     assert any(orphan in w and "adopts" in w for w in warnings)
     assert emulator.mutating(before) == []
     assert make_provider(emulator).create(spec()).id == orphan
+
+
+def test_a_lost_create_answer_after_a_killed_runs_create_inside_the_lag(
+    provider: NotebookProvider, emulator: Emulator
+) -> None:
+    emulator.configure(list_lag_seconds=3.0)
+    a_run_died_after_its_create(provider)  # a killed run's create, not listed for 3 s
+    emulator.advance(1.3)  # the next run's `up` starts 1.3 s later
+    set_faults(emulator, {"method": "POST", "path_regex": "/notebooks$", "status": 502, "times": 1,
+                          "after_effect": True})  # and its create's answer is lost
+    created = provider.create(spec())  # adopts the killed run's notebook, which shows first
+    assert ids(emulator) == [created.id] and created.outs["identity_confirmed"] is True
+
+
+def test_two_killed_runs_then_a_run_inside_the_second_ones_lag(provider: NotebookProvider, emulator: Emulator) -> None:
+    emulator.configure(list_lag_seconds=3.0)
+    first = a_run_died_after_its_create(provider)
+    emulator.advance(5.0)
+    a_run_died_after_its_create(provider)  # listed only 3 s from now
+    emulator.advance(1.0)
+    created = provider.create(spec())  # sees the first only: adopts it, then the second shows
+    assert created.id == first and ids(emulator) == [first]

@@ -8,6 +8,8 @@ lock, then `pulumi up` again.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.profiles import PROFILES, wait_out_list_lag
@@ -26,7 +28,7 @@ def statuses(emulator: Emulator) -> list[str]:
 
 # An adopted leftover is watched for `create_lookup` seconds for later duplicates (provider/core/census.py):
 # short here, the runner's wall clock.
-ADOPTING = {"timeouts": {"create_lookup": 2}}
+ADOPTING: dict[str, Any] = {"timeouts": {"create_lookup": 2}}
 
 
 def test_killed_during_create_then_up_adopts_the_notebook(project: PulumiProject, emulator: Emulator) -> None:

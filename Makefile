@@ -5,6 +5,7 @@
 # make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
+# make plugin - the provider plugin tarball dist/pulumi-resource-modelarts-v<version>-linux-amd64.tar.gz
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -28,7 +29,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv
+.PHONY: up down test soak bench bench-policy bench-backends dist plugin venv pulumi emulator-start emulator-stop policy-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -92,3 +93,8 @@ bench-backends: venv pulumi
 # The sdist and wheel, built from a copy of the tracked files.
 dist: venv
 	@tools/build-dist.sh dist $(PY)
+
+# The provider plugin for every Pulumi language: a launcher and a venv of its own, in one tarball
+# (`pulumi plugin install resource modelarts <version> --file <tarball>`; see docs/plugin.md).
+plugin: venv
+	@tools/build-plugin.sh dist $(PY)

@@ -6,6 +6,7 @@
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
 # make plugin - the provider plugin tarball dist/pulumi-resource-modelarts-v<version>-linux-amd64.tar.gz
+# make sdks  - the plugin's Python, TypeScript and Go SDKs, generated from its schema and built, into dist/sdk/
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,7 +30,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench bench-policy bench-backends dist plugin venv pulumi emulator-start emulator-stop policy-venv
+.PHONY: up down test soak bench bench-policy bench-backends dist plugin sdks venv pulumi emulator-start emulator-stop policy-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -98,3 +99,6 @@ dist: venv
 # (`pulumi plugin install resource modelarts <version> --file <tarball>`; see docs/plugin.md).
 plugin: venv
 	@tools/build-plugin.sh dist $(PY)
+
+sdks: venv pulumi
+	@tools/build-sdks.sh dist/sdk $(PY)

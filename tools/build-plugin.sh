@@ -6,28 +6,55 @@
 #   pulumi plugin install resource modelarts <version> --file <tarball>
 # Prints the tarball's path (the only line on stdout).
 #   tools/build-plugin.sh [OUTDIR] [PYTHON]
+#
+# What survives extraction to another folder: the launcher finds the venv beside
+# itself; the venv's interpreter is a copy (the engine refuses to unpack links
+# that point outside the plugin folder) that loads the base interpreter's library
+# and standard library from where PYTHON's base install lives (`home` in
+# pyvenv.cfg); the venv's own scripts, whose first lines name the build folder,
+# are left out. On a machine without that interpreter the launcher falls back to
+# a pythonX.Y of the same version on PATH (see tools/plugin/pulumi-resource-modelarts).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(mkdir -p "${1:-$root/dist}" && cd "${1:-$root/dist}" && pwd)"
 python="${2:-${PYTHON:-python3}}"
+log() { printf 'build-plugin: %s\n' "$*" >&2; }
 version="$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$root/provider/__init__.py")"
 case "$(uname -m)" in x86_64|amd64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
 os="$(uname -s | tr '[:upper:]' '[:lower:]')"
 tarball="$out/pulumi-resource-modelarts-v$version-$os-$arch.tar.gz"
+pip() { "$python" -m pip --disable-pip-version-check --python "$1" "${@:2}"; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$root/tools/build-dist.sh" "$work/wheel" "$python" >/dev/null 2>&1 || "$root/tools/build-dist.sh" "$work/wheel" "$python" >&2
+"$root/tools/build-dist.sh" "$work/wheel" "$python" >/dev/null 2>"$work/dist.log" || { cat "$work/dist.log" >&2; exit 1; }
+wheel="$work/wheel/modelarts_notebooks-$version-py3-none-any.whl"
+
+# The dependencies, installed once per set of pins and interpreter into the per-user cache
+# (a venv of the base interpreter: made from a venv's python, it still names the base one).
+key="$(cat "$root/requirements.txt" "$root/pyproject.toml" | sha256sum | cut -c1-12)"
+key="$key-$("$python" -c 'import sys; print("py%d.%d.%d" % sys.version_info[:3])')"
+deps="${XDG_CACHE_HOME:-$HOME/.cache}/modelarts-notebooks/plugin-deps-$key"
+if [ ! -f "$deps/.installed" ]; then
+  mkdir -p "$deps"
+  exec 9>"$deps/.lock"
+  flock 9
+  if [ ! -f "$deps/.installed" ]; then
+    log "installing the plugin's dependencies into $deps (once per set of pins)"
+    rm -rf "$deps/venv"
+    "$python" -m venv --copies --without-pip "$deps/venv" >&2
+    pip "$deps/venv/bin/python" install --quiet -c "$root/requirements.txt" "$wheel" >&2
+    pip "$deps/venv/bin/python" uninstall --quiet --yes modelarts-notebooks >&2
+    find "$deps/venv/bin" -mindepth 1 ! -name 'python*' -delete
+    touch "$deps/.installed"
+  fi
+  flock -u 9
+fi
+
 plugin="$work/plugin"
 mkdir -p "$plugin"
-# A venv of the base interpreter (made from a venv's python, it still names the base one), its
-# interpreter copied in: the engine refuses to unpack links that point outside the plugin folder.
-"$python" -m venv --copies "$plugin/venv" >&2
-"$plugin/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -c "$root/requirements.txt" "$work/wheel"/modelarts_notebooks-"$version"-py3-none-any.whl >&2
-# The plugin needs neither pip nor setuptools at run time.
-"$plugin/venv/bin/python" -m pip uninstall --quiet --yes pip setuptools >&2 2>/dev/null || true
-rm -f "$plugin/venv/bin/activate"* "$plugin/venv/bin/pip"*
+cp -a "$deps/venv" "$plugin/venv"
+pip "$plugin/venv/bin/python" install --quiet --no-deps "$wheel" >&2
 cp "$root/tools/plugin/pulumi-resource-modelarts" "$plugin/pulumi-resource-modelarts"
 chmod +x "$plugin/pulumi-resource-modelarts"
 tar -czf "$tarball.tmp" -C "$plugin" .

@@ -62,7 +62,7 @@ def declared_inputs(notebook: NotebookInfo) -> dict[str, Any]:
                    "capacity": volume.capacity} if volume is not None else None,
         # A notebook on its way down is declared stopped; any other status, running.
         "running": notebook.status not in (S.STOPPED, S.STOPPING),
-        "description": description,
+        "description": description or None,
         "endpoints": _declared_endpoints(notebook),
         "pool_id": notebook.pool.id if notebook.pool is not None else None,
         "workspace_id": notebook.workspace_id if notebook.workspace_id != DEFAULT_WORKSPACE else None,

@@ -41,11 +41,15 @@ def to_pulumi(props: dict[str, Any]) -> dict[str, Any]:
     return _renamed(props, pulumi_name)
 
 
+# The core's field for a problem of the inputs as a whole (a rule between two of them).
+WHOLE = "inputs"
+
+
 def property_path(field: str) -> str:
     """A core problem's dotted field (`endpoints.0.allowed_access_ips`) as a Pulumi property path
-    (`endpoints[0].allowedAccessIps`)."""
+    (`endpoints[0].allowedAccessIps`); a problem of the inputs as a whole names no property."""
     path = ""
-    for part in field.split(".") if field else []:
+    for part in field.split(".") if field and field != WHOLE else []:
         path += f"[{part}]" if part.isdigit() else (("." if path else "") + pulumi_name(part))
     return path
 

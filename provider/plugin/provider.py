@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from ..core.service import NotebookService
 
 NAMESPACE = "modelarts"
+# Provider inputs the engine adds itself (a default provider records the plugin version it runs).
+ENGINE_KEYS = frozenset({"version", "pluginDownloadURL"})
 SECRET_OUTPUTS = frozenset(o.name for o in OUTPUTS if o.secret)
 
 
@@ -81,9 +83,10 @@ class NotebookPlugin(Provider):
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         """The stack's `modelarts:*` settings (secrets arrive decrypted) and the `OS_*` variables."""
-        settings = {f"{NAMESPACE}:{key}": plain(value) for key, value in request.args.items()}
+        settings = {f"{NAMESPACE}:{key}": plain(value) for key, value in request.args.items() if key not in ENGINE_KEYS}
         for key, value in request.variables.items():  # `modelarts:config:region` in older engines' form
-            settings.setdefault(key.replace(":config:", ":", 1), value)
+            if key.rsplit(":", 1)[-1] not in ENGINE_KEYS:
+                settings.setdefault(key.replace(":config:", ":", 1), value)
         self._service = await self._work("", _make_service, settings, self._reporter)
         # No preview of create/update: the engine shows the inputs, and outputs stay unknown until `up`.
         return ConfigureResponse(accept_secrets=True, supports_preview=False)

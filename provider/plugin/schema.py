@@ -112,11 +112,13 @@ def package_schema(version: str) -> dict[str, Any]:
         },
         "resources": {NOTEBOOK: notebook_resource()},
         "types": object_types(),
+        # Each SDK names this version, so a program asks the engine for the plugin it was generated from.
         "language": {
-            "python": {"packageName": "pulumi_modelarts", "requires": {"pulumi": ">=3.0.0,<4.0.0"}},
+            "python": {"packageName": "pulumi_modelarts", "requires": {"pulumi": ">=3.0.0,<4.0.0"},
+                       "respectSchemaVersion": True},
             "nodejs": {"packageName": "@modelarts-notebooks/pulumi-modelarts",
-                       "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
-            "go": {"importBasePath": f"{GO_MODULE}/{PACKAGE}"},
+                       "dependencies": {"@pulumi/pulumi": "^3.0.0"}, "respectSchemaVersion": True},
+            "go": {"importBasePath": f"{GO_MODULE}/{PACKAGE}", "respectSchemaVersion": True},
         },
     }
 

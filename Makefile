@@ -4,6 +4,7 @@
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
+#              make bench-plugin - the provider plugin against the dynamic resource, and its 30-notebook flip
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
 # make plugin - the provider plugin tarball dist/pulumi-resource-modelarts-v<version>-linux-amd64.tar.gz
 # make sdks  - the plugin's Python, TypeScript and Go SDKs, generated from its schema and built, into dist/sdk/
@@ -30,7 +31,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test soak bench bench-policy bench-backends dist plugin sdks venv pulumi emulator-start emulator-stop policy-venv
+.PHONY: up down test soak bench bench-policy bench-backends bench-plugin dist plugin sdks venv pulumi emulator-start emulator-stop policy-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +91,9 @@ bench-policy: venv policy-venv pulumi
 
 bench-backends: venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/backends.py
+
+bench-plugin: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/plugin.py
 
 # The sdist and wheel, built from a copy of the tracked files.
 dist: venv

@@ -124,7 +124,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         noop = fleet_figures["noop"]
         print(f"\n{args.fleet} notebooks through the plugin, PULUMI_PARALLEL={args.parallel}, one run")
         for key, seconds in fleet_figures.items():
-            above = "" if key == "noop" else f"   ({(seconds - noop) / t:.2f}x T above the no-op up, {seconds / t:.2f}x T)"
+            above = "" if key == "noop" else (
+                f"   ({(seconds - noop) / t:.2f}x T above the no-op up, {seconds / t:.2f}x T)")
             print(f"{key:18}{seconds:7.2f}s{above}")
     return 0
 

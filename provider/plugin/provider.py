@@ -83,7 +83,8 @@ class NotebookPlugin(Provider):
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         """The stack's `modelarts:*` settings (secrets arrive decrypted) and the `OS_*` variables."""
-        settings = {f"{NAMESPACE}:{key}": plain(value) for key, value in request.args.items() if key not in ENGINE_KEYS}
+        settings = {f"{NAMESPACE}:{key}": plain(value)
+                    for key, value in request.args.items() if key not in ENGINE_KEYS}
         for key, value in request.variables.items():  # `modelarts:config:region` in older engines' form
             if key.rsplit(":", 1)[-1] not in ENGINE_KEYS:
                 settings.setdefault(key.replace(":config:", ":", 1), value)
@@ -124,7 +125,8 @@ class NotebookPlugin(Provider):
         if not request.properties:
             imported = await self._work(request.urn, self.service.import_, request.resource_id,
                                         identity_of(request.urn))
-            return ReadResponse(imported.id, self._outputs(imported.state, {}), property_map(to_pulumi(imported.inputs)))
+            inputs = property_map(to_pulumi(imported.inputs))
+            return ReadResponse(imported.id, self._outputs(imported.state, {}), inputs)
         props = to_core(plain_map(request.properties))
         found = await self._work(request.urn, self.service.read, request.resource_id, props)
         if found is None:

@@ -32,7 +32,8 @@ def test_a_stopped_notebook_with_ssh_a_pool_and_a_marker_is_declared_as_such() -
                                {"dev_service": "SSH", "ssh_keys": ["kp"], "allowed_access_ips": ["80.158.1.10"]}])
     declared = declared_inputs(notebook)
     assert declared["running"] is False and declared["description"] == "team lab"
-    assert declared["endpoints"] == [{"service": "SSH", "key_pair_names": ["kp"], "allowed_access_ips": ["80.158.1.10"]}]
+    assert declared["endpoints"] == [
+        {"service": "SSH", "key_pair_names": ["kp"], "allowed_access_ips": ["80.158.1.10"]}]
     assert (declared["pool_id"], declared["workspace_id"], declared["feature"]) == ("pool-1", "ws-9", "DEFAULT")
 
 

@@ -24,6 +24,9 @@ case "$(uname -m)" in x86_64|amd64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *
 os="$(uname -s | tr '[:upper:]' '[:lower:]')"
 tarball="$out/pulumi-resource-modelarts-v$version-$os-$arch.tar.gz"
 pip() { "$python" -m pip --disable-pip-version-check --python "$1" "${@:2}"; }
+# Byte code checked against a hash of its source, not its time stamp: unpacking gives every file
+# a new time, and a plugin that compiled its packages on every start would start twice as slowly.
+compile_checked() { "$1/bin/python" -m compileall -q -f --invalidation-mode checked-hash "${@:2}" >/dev/null; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -46,6 +49,7 @@ if [ ! -f "$deps/.installed" ]; then
     pip "$deps/venv/bin/python" install --quiet -c "$root/requirements.txt" "$wheel" >&2
     pip "$deps/venv/bin/python" uninstall --quiet --yes modelarts-notebooks >&2
     find "$deps/venv/bin" -mindepth 1 ! -name 'python*' -delete
+    compile_checked "$deps/venv" "$deps/venv/lib"
     touch "$deps/.installed"
   fi
   flock -u 9
@@ -55,6 +59,8 @@ plugin="$work/plugin"
 mkdir -p "$plugin"
 cp -a "$deps/venv" "$plugin/venv"
 pip "$plugin/venv/bin/python" install --quiet --no-deps "$wheel" >&2
+site="$("$plugin/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+compile_checked "$plugin/venv" "$site/modelarts_notebooks" "$site/modelarts_emulator"
 cp "$root/tools/plugin/pulumi-resource-modelarts" "$plugin/pulumi-resource-modelarts"
 chmod +x "$plugin/pulumi-resource-modelarts"
 tar -czf "$tarball.tmp" -C "$plugin" .

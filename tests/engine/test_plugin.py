@@ -186,6 +186,7 @@ def test_typescript_program(tmp_path: Path, pulumi_bin: str, emulator: Emulator,
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: plugin-ts\nruntime: nodejs\n")
+    (project / "package.json").write_text(json.dumps({"name": "plugin-ts", "main": "index.ts"}))
     (project / "index.ts").write_text(TYPESCRIPT_PROGRAM.format(
         sdk=built.sdk / "nodejs" / "bin", flavor=CPU_FLAVOR, image=IMAGE_ID))
     (project / "node_modules").symlink_to((built.sdk / "nodejs" / "node_modules").resolve())

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -27,6 +28,7 @@ VERSION = next(line.split('"')[1] for line in (ROOT / "provider" / "__init__.py"
                if line.startswith("__version__"))
 NOTEBOOK_TYPE = "modelarts:index:Notebook"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "modelarts-notebooks" / "plugin-builds"
+PRUNE_AFTER_SECONDS = 86400.0
 # What the tarball and the SDKs are made of: a change to any of these makes a new build.
 SOURCES = ("provider", "components", "emulator", "pyproject.toml", "requirements.txt", "tools/build-dist.sh",
            "tools/build-plugin.sh", "tools/build-sdks.sh", "tools/plugin", "tools/sdkgen", "tools/ensure-sdkgen.sh")
@@ -76,8 +78,19 @@ def built_plugin() -> Built:
             (work / ".complete").touch()
             shutil.rmtree(done, ignore_errors=True)
             work.rename(done)
+        done.touch()  # in use: the last to be pruned
+        _prune(keep=done)
     [tarball] = (done / "plugin").glob("pulumi-resource-modelarts-*.tar.gz")
     return Built(tarball, done / "sdk", done / "python-site")
+
+
+def _prune(keep: Path, older_than: float = PRUNE_AFTER_SECONDS) -> None:
+    """Builds of other contents not used for a day (a test session never lasts that long)."""
+    now = time.time()
+    for entry in CACHE.iterdir():
+        if entry != keep and entry.is_dir() and now - entry.stat().st_mtime > older_than:
+            shutil.rmtree(entry, ignore_errors=True)
+            (CACHE / f"{entry.name}.lock").unlink(missing_ok=True)
 
 
 class PluginStack(PulumiStack):

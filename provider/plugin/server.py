@@ -33,7 +33,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
-from ..core.errors import ModelArtsError
+from ..core.errors import ApiError, ModelArtsError
 from .names import in_pulumi_words
 
 # Worker threads for the core's blocking calls: comfortably above any sensible `--parallel`.
@@ -117,7 +117,9 @@ def _clean(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any
             cause = modelarts_error(error)
             if cause is None:
                 raise
-            await context.abort(grpc.StatusCode.UNKNOWN, in_pulumi_words(str(cause)))
+            # The core's words about inputs in the program's names; the service's answers as it gave them.
+            message = str(cause) if isinstance(cause, ApiError) else in_pulumi_words(str(cause))
+            await context.abort(grpc.StatusCode.UNKNOWN, message)
 
     return answer
 

@@ -169,3 +169,21 @@ def test_many_calls_wait_at_once() -> None:
         return list(await asyncio.gather(*(work(URN, barrier.wait) for _ in range(40))))
 
     assert sorted(asyncio.run(all_at_once())) == list(range(40))
+
+
+def test_the_core_s_words_use_the_program_s_names_the_service_s_stay_its_own() -> None:
+    from provider.core.errors import ApiError, ConfigurationError
+    from provider.plugin.server import _clean
+
+    async def failing(_self: Any, _request: Any, _context: Any) -> None:
+        raise Exception("wrapped with a traceback") from failure
+
+    for failure, expected in (
+        (ConfigurationError("adopt_id: no notebook"), "adoptId: no notebook"),
+        (ApiError(400, "ModelArts.0001", "image_id is invalid", method="PUT", path="/v1/p/notebooks/x"),
+         "PUT /v1/p/notebooks/x failed: HTTP 400 ModelArts.0001: image_id is invalid"),
+    ):
+        context = Context()
+        with pytest.raises(Aborted):
+            asyncio.run(_clean(failing)(None, None, context))
+        assert context.aborted[1] == expected

@@ -8,8 +8,11 @@
 # make soak  - the on-demand fault-injection soak test
 # make chaos - the on-demand chaos soak: runners killed at random moments (ROUNDS=30, SEED=n replays a run)
 # make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
+#              make bench-plugin - the provider plugin against the dynamic resource, and its 30-notebook flip
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
 # make acceptance - the lifecycle on a real account (OS_* variables; skipped without); make sweep - its leftovers
+# make plugin - the provider plugin tarball dist/pulumi-resource-modelarts-v<version>-linux-amd64.tar.gz
+# make sdks  - the plugin's Python, TypeScript and Go SDKs, generated from its schema and built, into dist/sdk/
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -34,7 +37,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test test-fast test-matrix check soak chaos bench bench-policy bench-backends dist venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
+.PHONY: up down test test-fast test-matrix check soak chaos bench bench-policy bench-backends bench-plugin dist plugin sdks venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -126,6 +129,17 @@ acceptance: venv
 sweep: venv
 	@$(PY) tools/sweep.py
 
+bench-plugin: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/plugin.py
+
 # The sdist and wheel, built from a copy of the tracked files.
 dist: venv
 	@tools/build-dist.sh dist $(PY)
+
+# The provider plugin for every Pulumi language: a launcher and a venv of its own, in one tarball
+# (`pulumi plugin install resource modelarts <version> --file <tarball>`; see docs/plugin.md).
+plugin: venv
+	@tools/build-plugin.sh dist $(PY)
+
+sdks: venv pulumi
+	@tools/build-sdks.sh dist/sdk $(PY)

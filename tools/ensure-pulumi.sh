@@ -6,7 +6,8 @@
 #   1. an official install: `pulumi` on PATH, version >= the pinned one, with
 #      `pulumi-language-python` beside it or on PATH;
 #   2. the per-user cache ${XDG_CACHE_HOME:-$HOME/.cache}/modelarts-notebooks/pulumi-<v>/bin,
-#      built once from the CLI's Go modules and reused by every checkout.
+#      built once from the CLI's Go modules and reused by every checkout, with the
+#      YAML language host `pulumi-language-yaml` built from its own Go module beside it.
 # For the cache, the two launchers the engine needs for a Python program with
 # dynamic resources are (re)written beside the binary on every run, so a
 # checkout's newer language host reaches the cache without a rebuild.
@@ -14,6 +15,8 @@ set -euo pipefail
 
 # The one place the CLI version is pinned (the SDK is pinned in requirements.txt).
 PULUMI_CLI_VERSION="3.274.1"
+# The YAML language host (programs written in Pulumi YAML, served by the provider plugin).
+PULUMI_YAML_VERSION="1.25.0"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf 'ensure-pulumi: %s\n' "$*" >&2; }
@@ -38,7 +41,7 @@ official_install() {
 
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/modelarts-notebooks"
 if [ "${MODELARTS_NOTEBOOKS_USE_CACHE_ONLY:-}" != "1" ] && official_install; then
-  exit 0
+  exit 0   # an official install ships its own pulumi-language-yaml
 fi
 
 prefix="$cache_root/pulumi-$PULUMI_CLI_VERSION"
@@ -80,6 +83,31 @@ if ! cached_ok; then
     touch "$bin/.built-ok"
     cd "$here"; rm -rf "$work"
     log "built $("$bin/pulumi" version) in $(( $(date +%s) - start ))s"
+  fi
+  flock -u 9
+fi
+
+# The YAML language host, a real file beside the CLI (a symlink makes the CLI warn on
+# every run). `go install` builds it with its own go.mod (it pins its own pkg version).
+yaml_ok() {
+  [ -x "$bin/pulumi-language-yaml" ] && [ "$(cat "$bin/.yaml-built-ok" 2>/dev/null)" = "$PULUMI_YAML_VERSION" ]
+}
+if ! yaml_ok; then
+  command -v go >/dev/null 2>&1 || { log "no 'go' toolchain on PATH: cannot build pulumi-language-yaml"; exit 1; }
+  exec 9>"$prefix/.build.lock"
+  log "waiting for the build lock ..."
+  flock 9
+  if ! yaml_ok; then
+    start=$(date +%s)
+    gobin="$prefix/yaml-build"
+    rm -rf "$gobin"; mkdir -p "$gobin"
+    log "building pulumi-language-yaml v$PULUMI_YAML_VERSION from its Go module into $bin (first time only; about 2 minutes)"
+    GOBIN="$gobin" GOFLAGS="-mod=mod" GOTOOLCHAIN=local CGO_ENABLED=0 \
+      go install -trimpath -ldflags "-s -w" "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@v$PULUMI_YAML_VERSION" >&2
+    mv "$gobin/pulumi-language-yaml" "$bin/pulumi-language-yaml"
+    rm -rf "$gobin"
+    echo "$PULUMI_YAML_VERSION" > "$bin/.yaml-built-ok"
+    log "built pulumi-language-yaml in $(( $(date +%s) - start ))s"
   fi
   flock -u 9
 fi

@@ -18,22 +18,12 @@ from pydantic import SecretStr
 from .auth import AkSkAuth, IamTokenAuth
 from .client import ModelArtsClient
 from .errors import ConfigurationError
+from .fields import SETTINGS
 
 NAMESPACE = "modelarts"
-# config key -> environment fallback
-KEYS: dict[str, Optional[str]] = {
-    "region": "OS_REGION_NAME",
-    "projectId": "OS_PROJECT_ID",
-    "projectName": "OS_PROJECT_NAME",
-    "endpoint": "MODELARTS_ENDPOINT",
-    "authUrl": "OS_AUTH_URL",
-    "accessKey": "OS_ACCESS_KEY",
-    "secretKey": "OS_SECRET_KEY",
-    "username": "OS_USERNAME",
-    "password": "OS_PASSWORD",
-    "domainName": "OS_DOMAIN_NAME",
-}
-SECRET_KEYS = frozenset({"secretKey", "password"})
+# config key -> environment fallback (the settings table in fields.py)
+KEYS: dict[str, Optional[str]] = {setting.name: setting.env for setting in SETTINGS}
+SECRET_KEYS = frozenset(setting.name for setting in SETTINGS if setting.secret)
 # The region becomes part of host names, so it must be a plain label (eu-de, eu-nl, eu-ch2).
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 # Project ids are 32 characters (hex on OTC); anything else is usually a project name.

@@ -25,6 +25,7 @@ from .creation import Creation
 from .errors import ConfigurationError
 from .executor import PlanExecutor
 from .fields import OUTPUT_KEYS, UNKNOWN
+from .importing import import_notebook
 from .inputs import NotebookInputs, Problem, Timeouts, parse_inputs, validate_inputs
 from .operations import LiveNotebook, Target
 from .placement import ClientPool, Placement, placement_problems, with_placement
@@ -59,6 +60,13 @@ class Recorded:
 
     id: str
     state: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Imported(Recorded):
+    """A notebook made elsewhere: its state, and the inputs that declare it unchanged."""
+
+    inputs: dict[str, Any]
 
 
 class NotebookService:
@@ -214,6 +222,12 @@ class NotebookService:
         search = self._search(props)
         seen = {} if search is None else {"identity_confirmed": search.closed_at_refresh(id_)}
         return Recorded(id_, record_state({**props, **seen}, notebook, refreshed=True))
+
+    def import_(self, id_: str, identity: Optional[str] = None) -> Imported:
+        """A notebook made elsewhere, by its id, in the stack's project; an unknown id raises."""
+        client = self.client()
+        inputs, state = import_notebook(client, id_, identity, self._settings.region if self._settings else None)
+        return Imported(id_, state, inputs)
 
     # ---- update --------------------------------------------------------------
 

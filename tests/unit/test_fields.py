@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+import typing
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from provider.core.creation import LIVE_FIXED_VALUES
 from provider.core.fields import FIELDS, OUTPUTS, Change, names, program_inputs, pulumi_name, reference_section
@@ -74,3 +76,68 @@ def test_a_page_without_the_markers_is_left_untouched(tmp_path: Path) -> None:
     assert page.read_text() == "# Someone's notes\n"
     with pytest.raises(MarkersMissing):
         spliced(f"{END}\n{BEGIN}\n", "table")  # markers in the wrong order
+
+
+# ---- shapes: what the plugin's schema publishes agrees with what the models accept ----------
+
+from provider.core.config import KEYS, SECRET_KEYS  # noqa: E402
+from provider.core.fields import (  # noqa: E402
+    ENDPOINT_STATE, HOOK, HOOKS, IMAGE, LEASE, PROGRESS, SETTINGS, VOLUME_STATE,
+)
+from provider.core.inputs import AutoStop, ObsMount, Timeouts  # noqa: E402
+from provider.core.models import (  # noqa: E402
+    ContainerHooks, CustomHooks, EndpointInfo, EndpointRequest, HookConfig, ImageInfo, JobProgress, Lease,
+    VolumeInfo, VolumeRequest,
+)
+from provider.core.shapes import objects  # noqa: E402
+
+# The input models each object type of the table stands for.
+INPUT_MODELS: dict[str, type[BaseModel]] = {"Volume": VolumeRequest, "Endpoint": EndpointRequest, "Hooks": CustomHooks,
+                "ContainerHooks": ContainerHooks, "Hook": HookConfig, "AutoStop": AutoStop, "ObsMount": ObsMount,
+                "Timeouts": Timeouts}
+
+
+def test_each_input_object_type_has_exactly_its_model_s_fields() -> None:
+    seen = {t.name: t for f in FIELDS for t in objects(f.shape)}
+    assert set(seen) == set(INPUT_MODELS)
+    for name, shape in seen.items():
+        assert {m.name for m in shape.members} == set(INPUT_MODELS[name].model_fields), name
+        required = {m.name for m in shape.members if m.required}
+        assert required == {k for k, v in INPUT_MODELS[name].model_fields.items() if v.is_required()}, name
+
+
+def _scalar(annotation: object) -> object:
+    """`Optional[Annotated[bool, ...]]` is `bool`, `Literal["a"]` is `str`; anything else as it is."""
+    while typing.get_origin(annotation) in (typing.Union, typing.Annotated):
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is typing.Literal:
+        return type(typing.get_args(annotation)[0])  # the choices' type: Literal["a", "b"] is str
+    return annotation
+
+
+def test_the_scalar_shapes_follow_the_input_model() -> None:
+    kinds = {str: "string", bool: "boolean"}
+    checked = 0
+    for f in FIELDS:
+        python = _scalar(NotebookInputs.model_fields[f.name].annotation)
+        if python in kinds:
+            assert f.shape.kind == kinds[python], f.name
+            checked += 1
+        else:
+            assert f.shape.kind in ("object", "array"), f.name
+    assert checked > 10
+
+
+def test_recorded_and_output_types_name_only_what_the_service_answers() -> None:
+    answered = {"VolumeState": set(VolumeRequest.model_fields) | set(VolumeInfo.model_fields),
+                "EndpointState": set(EndpointInfo.model_fields), "Image": set(ImageInfo.model_fields),
+                "Lease": set(Lease.model_fields), "ActionProgress": set(JobProgress.model_fields)}
+    for shape in (VOLUME_STATE, ENDPOINT_STATE, IMAGE, LEASE, PROGRESS):
+        assert {m.name for m in shape.members} <= answered[shape.name], shape.name
+    assert HOOK in objects(HOOKS)
+    assert [o.name for o in OUTPUTS if o.secret] == ["token"]
+
+
+def test_the_settings_table_is_the_configuration_s() -> None:
+    assert {s.name: s.env for s in SETTINGS} == KEYS
+    assert {s.name for s in SETTINGS if s.secret} == SECRET_KEYS == {"secretKey", "password"}

@@ -3,13 +3,15 @@ replacement, no action against the declared run state, no failure after a lost a
 
 from __future__ import annotations
 
-
 import pytest
 
 from testkit.emulators import Emulator
 from testkit.projects import PulumiProject, notebook_spec
+from tests.profiles import PROFILES
 
 pytestmark = pytest.mark.engine
+# The readings are this module's subject: every scenario runs under each.
+READINGS = PROFILES
 
 DEDICATED = {"category": "EFS", "ownership": "DEDICATED", "capacity": 100,
              "uri": "192.168.0.10:/share-01/team", "id": "8f6bd2f5-1c1d-4a8c-9d6e-0a1b2c3d4e5f"}

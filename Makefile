@@ -87,8 +87,11 @@ down:
 	  pulumi destroy --yes --non-interactive --skip-preview || true; fi
 	@$(MAKE) --no-print-directory emulator-stop
 
+# One worker per core (TEST_WORKERS=0 runs in this process); a test file's tests stay on one worker,
+# so its module fixtures are made once.
+TEST_WORKERS ?= $(shell nproc)
 test: venv policy-venv pulumi
-	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider --durations=25
+	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: venv
 	@$(PY) -m pytest tests -q -p no:cacheprovider -m "not engine and not packaging and not soak" --durations=10

@@ -178,17 +178,52 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
 
     Checks the whole declaration first and reports every problem in one error.
     """
-    problems: list[str] = []
-    members = args.members
-    if isinstance(members, (str, bytes)) or not isinstance(members, Sequence):
-        raise TeamWorkspaceError(
-            f"TeamWorkspace {resource_name!r}: members must be a list of member names, got {members!r}"
-        )
-    if not members:
-        raise TeamWorkspaceError(
-            f"TeamWorkspace {resource_name!r}: members is empty, a TeamWorkspace needs at least one member"
-        )
+    where = f"TeamWorkspace {resource_name!r}"
+    members = _member_list(where, args.members)
+    shared = args.notebook
+    if not isinstance(shared, Mapping):
+        raise TeamWorkspaceError(f"{where}: notebook must be a mapping of Notebook inputs, got {shared!r}")
+    placement = {k: v for k, v in (("project_id", args.project_id), ("region", args.region)) if v is not None}
+    shared = {**placement, **shared}  # the notebook mapping's own values win
+    overrides = args.overrides or {}
+    if not isinstance(overrides, Mapping):
+        raise TeamWorkspaceError(f"{where}: overrides must map member -> Notebook inputs, got {overrides!r}")
+    prefix = args.name_prefix if args.name_prefix is not None else resource_name
+    problems = [*_member_problems(members), *_shared_problems(shared), *_override_problems(overrides, members)]
+    if not isinstance(prefix, str) or not prefix:
+        problems.append(f"name_prefix must be a non-empty string, got {prefix!r}")
+    if problems:
+        raise TeamWorkspaceError(f"{where}: " + "; ".join(problems))
 
+    specs: dict[str, dict[str, Any]] = {}
+    for member in members:
+        inputs = _merge(shared, overrides.get(member) or {})
+        inputs.setdefault("name", notebook_name(prefix, member))
+        if (overrides.get(member) or {}).get("running") is None:
+            inputs["running"] = args.running  # no override of its own (or None): the workspace switch
+        specs[member] = inputs
+
+    names = [spec["name"] for spec in specs.values() if isinstance(spec["name"], str)]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TeamWorkspaceError(
+            f"{where}: notebook name(s) {', '.join(repeated)} would be used twice; "
+            "give the members distinct names in overrides"
+        )
+    return specs
+
+
+def _member_list(where: str, members: Any) -> Sequence[Any]:
+    if isinstance(members, (str, bytes)) or not isinstance(members, Sequence):
+        raise TeamWorkspaceError(f"{where}: members must be a list of member names, got {members!r}")
+    if not members:
+        raise TeamWorkspaceError(f"{where}: members is empty, a TeamWorkspace needs at least one member")
+    return members
+
+
+def _member_problems(members: Sequence[Any]) -> list[str]:
+    """Members that cannot name a notebook, or that name the same one."""
+    problems: list[str] = []
     by_clean: dict[str, list[str]] = {}
     for member in members:
         if not isinstance(member, str) or not member.strip():
@@ -205,31 +240,15 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
                 f"members {shown} are the same after sanitising to A-Z a-z 0-9 _ - ({clean!r}): "
                 "each member needs its own key"
             )
+    return problems
 
-    shared = args.notebook
-    if not isinstance(shared, Mapping):
-        raise TeamWorkspaceError(
-            f"TeamWorkspace {resource_name!r}: notebook must be a mapping of Notebook inputs, got {shared!r}"
-        )
-    placement = {k: v for k, v in (("project_id", args.project_id), ("region", args.region)) if v is not None}
-    shared = {**placement, **shared}  # the notebook mapping's own values win
-    for key, why in (("name", "names are derived per member (set name_prefix, or a name in overrides)"),
-                     ("running", "use the workspace's running= switch, or running in overrides"),
-                     ("opts", "pass opts to the TeamWorkspace itself")):
-        if key in shared:
-            problems.append(f"notebook[{key!r}] is not allowed: {why}")
 
-    overrides = args.overrides or {}
-    if not isinstance(overrides, Mapping):
-        raise TeamWorkspaceError(
-            f"TeamWorkspace {resource_name!r}: overrides must map member -> Notebook inputs, got {overrides!r}"
-        )
-    strays = sorted(str(k) for k in overrides if k not in members)
-    if strays:
-        problems.append(
-            f"overrides name unknown member(s) {', '.join(strays)}; members are: {', '.join(map(str, members))}"
-        )
-
+def _shared_problems(shared: Mapping[str, Any]) -> list[str]:
+    """Inputs the shared notebook may not set, and inputs a Notebook does not take."""
+    problems = [f"notebook[{key!r}] is not allowed: {why}" for key, why in (
+        ("name", "names are derived per member (set name_prefix, or a name in overrides)"),
+        ("running", "use the workspace's running= switch, or running in overrides"),
+        ("opts", "pass opts to the TeamWorkspace itself")) if key in shared]
     accepted = _notebook_input_names()
     if accepted is not None:
         unknown = sorted(k for k in shared if k not in accepted and k not in ("name", "running", "opts"))
@@ -237,6 +256,18 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
             problems.append(
                 f"notebook has unknown input(s) {', '.join(unknown)}; Notebook takes: {', '.join(sorted(accepted))}"
             )
+    return problems
+
+
+def _override_problems(overrides: Mapping[Any, Any], members: Sequence[Any]) -> list[str]:
+    """Overrides of members that do not exist, or with inputs a Notebook does not take."""
+    problems: list[str] = []
+    strays = sorted(str(k) for k in overrides if k not in members)
+    if strays:
+        problems.append(
+            f"overrides name unknown member(s) {', '.join(strays)}; members are: {', '.join(map(str, members))}"
+        )
+    accepted = _notebook_input_names()
     for member, override in overrides.items():
         if not isinstance(override, Mapping):
             problems.append(f"overrides[{member!r}] must be a mapping of Notebook inputs, got {override!r}")
@@ -250,26 +281,4 @@ def plan_members(resource_name: str, args: TeamWorkspaceArgs) -> dict[str, dict[
         name = override.get("name")
         if isinstance(name, str) and not NAME_PATTERN.match(name):
             problems.append(f"overrides[{member!r}]['name'] must be {NAME_RULE}, got {name!r}")
-
-    prefix = args.name_prefix if args.name_prefix is not None else resource_name
-    if not isinstance(prefix, str) or not prefix:
-        problems.append(f"name_prefix must be a non-empty string, got {prefix!r}")
-    if problems:
-        raise TeamWorkspaceError(f"TeamWorkspace {resource_name!r}: " + "; ".join(problems))
-
-    specs: dict[str, dict[str, Any]] = {}
-    for member in members:
-        inputs = _merge(shared, overrides.get(member) or {})
-        inputs.setdefault("name", notebook_name(prefix, member))
-        if (overrides.get(member) or {}).get("running") is None:
-            inputs["running"] = args.running  # no override of its own (or None): the workspace switch
-        specs[member] = inputs
-
-    names = [spec["name"] for spec in specs.values() if isinstance(spec["name"], str)]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise TeamWorkspaceError(
-            f"TeamWorkspace {resource_name!r}: notebook name(s) {', '.join(repeated)} would be used twice; "
-            "give the members distinct names in overrides"
-        )
-    return specs
+    return problems

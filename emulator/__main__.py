@@ -116,6 +116,30 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop()
 
 
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The emulator's settings from its command line: the profile first, then the single switches."""
+    return Settings.for_profile(
+        args.profile,
+        **reading_overrides(args),
+        host=args.host,
+        port=args.port,
+        transition_seconds=args.transition_seconds,
+        access_key=args.access_key,
+        secret_key=args.secret_key,
+        project_id=args.project_id,
+        project_name=args.project_name,
+        extra_projects=parse_projects(args.extra_project),
+        username=args.username,
+        password=args.password,
+        domain=args.domain,
+        token_lifetime_seconds=args.token_lifetime_seconds,
+        not_found_style=args.not_found_style,
+        max_notebooks=args.max_notebooks,
+        max_clock_skew_seconds=args.max_clock_skew_seconds,
+        keep_deleted=args.keep_deleted,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     taken = _port_file_taken(args.port_file)
@@ -127,26 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "(pass --allow-non-loopback to allow it)", file=sys.stderr)
         return 2
     try:
-        settings = Settings.for_profile(
-            args.profile,
-            **reading_overrides(args),
-            host=args.host,
-            port=args.port,
-            transition_seconds=args.transition_seconds,
-            access_key=args.access_key,
-            secret_key=args.secret_key,
-            project_id=args.project_id,
-            project_name=args.project_name,
-            extra_projects=parse_projects(args.extra_project),
-            username=args.username,
-            password=args.password,
-            domain=args.domain,
-            token_lifetime_seconds=args.token_lifetime_seconds,
-            not_found_style=args.not_found_style,
-            max_notebooks=args.max_notebooks,
-            max_clock_skew_seconds=args.max_clock_skew_seconds,
-            keep_deleted=args.keep_deleted,
-        )
+        settings = settings_from(args)
     except ValueError as exc:
         print(f"emulator: {exc}", file=sys.stderr)
         return 2

@@ -277,6 +277,12 @@ def find_flavor(
         and (arch is None or _same_text(f.arch, arch))
         and (feature is None or f.feature is None or _same_text(f.feature, feature))
     ]
+    return _the_one_flavor(flavors, matches, criteria, smallest=smallest, allow_sold_out=allow_sold_out)
+
+
+def _the_one_flavor(flavors: list[Flavor], matches: list[Flavor], criteria: str, *, smallest: bool,
+                    allow_sold_out: bool) -> Flavor:
+    """One of the matching flavors (available ones first, the smallest if asked), or an error naming them."""
     if not matches:
         raise LookupFailedError(
             f"no flavor matches {criteria}; flavors: " + "; ".join(_flavor_label(f) for f in flavors[:_SHOWN]),

@@ -20,8 +20,9 @@ from .clock import CLOCK_MODES, EmulatorClock
 from .settings import NOT_FOUND_STYLES, PROFILES, READINGS, Settings
 
 
-class _Stop(Exception):
-    pass
+class _Stop(BaseException):
+    """SIGTERM or SIGINT. A BaseException: the server's request loop catches every Exception raised while
+    it dispatches a request (and carries on serving), so a stop arriving just then would be lost."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -148,3 +148,15 @@ def test_cli_leaves_an_existing_port_file_alone(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 2 and out == "" and f"--port-file {port_file} already exists" in err
     assert port_file.read_bytes() == b"someone's file\n"
+
+
+def test_a_stop_is_never_swallowed_by_the_request_loop() -> None:
+    """The server's request loop catches every Exception raised while it dispatches a request; a SIGTERM
+    arriving just then must still stop the emulator (seen under load: the process served on)."""
+    from emulator.__main__ import _raise_stop, _Stop
+
+    with pytest.raises(_Stop):
+        try:
+            _raise_stop(signal.SIGTERM, None)
+        except Exception:  # what socketserver's _handle_request_noblock does
+            pass

@@ -1,5 +1,5 @@
-"""The declared range of Python versions, tested at both ends: the unit and client tests
-and one real-engine lifecycle run under the oldest and the newest supported interpreter.
+"""The declared range of Python versions, tested at both ends: the unit tests and one
+real-engine lifecycle run under the oldest and the newest supported interpreter.
 Their venvs are made once by tools/ensure-pyvenv.sh and reused from a cache."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from testkit import ROOT
 pytestmark = [pytest.mark.engine, pytest.mark.packaging]
 
 OLDEST, NEWEST = "3.10", "3.13"
-SUITE = ["tests/unit", "tests/client",
+SUITE = ["tests/unit",
          "tests/engine/test_lifecycle.py::test_flipping_running_stops_then_starts_in_place"]
 
 

@@ -65,6 +65,9 @@ POLL_SECONDS = 0.2
 FLAVORS = {CPU_FLAVOR: "2u", BIG_CPU_FLAVOR: "8u"}
 # The longest auto-stop: no lease runs out during a soak.
 AUTO_STOP = {"duration": 86_400_000}
+# How long a new notebook may take to show in the list: well above the soak's lag. It also bounds how long a
+# run that adopted a killed run's notebook watches the list for later duplicates (provider/core/census.py).
+TIMEOUTS = {"create_lookup": 3 * LIST_LAG_SECONDS}
 CHANGES = ("running", "flavor", "description", "capacity")
 
 
@@ -77,7 +80,7 @@ class Fleet:
     @classmethod
     def of(cls, size: int, rng: random.Random) -> "Fleet":
         return cls({f"nb{i}": notebook_spec(name=f"chaos-{i}", running=rng.random() < 0.7, auto_stop=AUTO_STOP,
-                                            description=f"chaos notebook {i}") for i in range(size)})
+                                            timeouts=TIMEOUTS, description=f"chaos notebook {i}") for i in range(size)})
 
     def declared_running(self) -> dict[str, bool]:
         return {spec["name"]: bool(spec["running"]) for spec in self.specs.values()}

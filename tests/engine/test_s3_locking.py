@@ -101,7 +101,9 @@ def lock_owner_is_gone(project: S3Project) -> bool:
 
 def test_a_killed_up_leaves_its_lock_and_recovery_checks_it_first(s3_project: S3Project, emulator: Emulator) -> None:
     emulator.configure(transition_seconds=4)
-    s3_project.declare(nb=notebook_spec())
+    # The recovery adopts the killed run's notebook and watches the list for create_lookup seconds for later
+    # duplicates (provider/core/census.py): short here, on the runner's wall clock.
+    s3_project.declare(nb=notebook_spec(timeouts={"create_lookup": 2}))
     kill_runner_when(s3_project, ["up", "--yes", "--skip-preview"],
                      lambda: [n["status"] for n in emulator.notebooks()] == ["CREATING"])
 

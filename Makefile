@@ -87,9 +87,10 @@ down:
 	  pulumi destroy --yes --non-interactive --skip-preview || true; fi
 	@$(MAKE) --no-print-directory emulator-stop
 
-# One worker per core (TEST_WORKERS=0 runs in this process); a test file's tests stay on one worker,
-# so its module fixtures are made once.
-TEST_WORKERS ?= $(shell nproc)
+# One worker more than there are cores, since engine scenarios spend part of their time waiting on
+# processes (TEST_WORKERS=0 runs in this process); a test file's tests stay on one worker, so its module
+# fixtures are made once.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) -m pytest tests -q -p no:cacheprovider --durations=25 -n $(TEST_WORKERS) --dist loadfile
 

@@ -14,27 +14,53 @@ ends the process with SIGINT (which must exit quietly).
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import os
-import runpy
-import signal
-import sys
-import threading
-import traceback
-from concurrent.futures import ThreadPoolExecutor
+import importlib.util
+import time
 from pathlib import Path
-from typing import Any, Optional
+from types import ModuleType, SimpleNamespace
+from typing import Any
 
-import grpc
-import pulumi
-from pulumi import log
-from pulumi.automation._server import LanguageServer
-from pulumi.errors import RunError
-from pulumi.runtime import reset_options, run_in_stack, set_all_config
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
-from plugin_runner import MAX_PLUGINS, PluginRunner
+def _load_trace() -> Any:
+    """The project's trace module (`provider/core/trace.py`), installed beside this file or in the checkout.
+
+    Loaded by path: the program's packages are not importable before `Run`.
+    """
+    here = Path(__file__).resolve().parent
+    for path in (here / "modelarts_trace.py", here.parent / "provider" / "core" / "trace.py"):
+        spec = importlib.util.spec_from_file_location("modelarts_trace", path) if path.is_file() else None
+        if spec is not None and spec.loader is not None:
+            module: ModuleType = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    return SimpleNamespace(now=time.time, since=lambda *_a, **_k: None, event=lambda *_a, **_k: None)
+
+
+trace = _load_trace()
+_IMPORT_STARTED = trace.now()
+
+import asyncio  # noqa: E402
+import contextvars  # noqa: E402
+import os  # noqa: E402
+import runpy  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import traceback  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from typing import Optional  # noqa: E402
+
+import grpc  # noqa: E402
+import pulumi  # noqa: E402
+from pulumi import log  # noqa: E402
+from pulumi.automation._server import LanguageServer  # noqa: E402
+from pulumi.errors import RunError  # noqa: E402
+from pulumi.runtime import reset_options, run_in_stack, set_all_config  # noqa: E402
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc  # noqa: E402
+
+from plugin_runner import MAX_PLUGINS, PluginRunner  # noqa: E402
+
+trace.since("import", _IMPORT_STARTED, module="language-host")
 
 # Workers for the calls that run the program, beside those set aside for packs.
 PROGRAM_WORKERS = 4
@@ -96,7 +122,25 @@ class ProgramLanguageServer(LanguageServer):
         return self.plugins.run(request, context)
 
     def Run(self, request: Any, context: Any) -> language_pb2.RunResponse:  # the gRPC method's name
-        return contextvars.copy_context().run(self._run, request)
+        started = trace.now()
+        try:
+            return contextvars.copy_context().run(self._run, request)
+        finally:
+            trace.since("rpc", started, name="Run")
+
+    def About(self, request: Any, context: Any) -> Any:  # the gRPC method's name
+        started = trace.now()
+        try:
+            return super().About(request, context)
+        finally:
+            trace.since("rpc", started, name="About")
+
+    def GetRequiredPackages(self, request: Any, context: Any) -> Any:  # the gRPC method's name
+        started = trace.now()
+        try:
+            return super().GetRequiredPackages(request, context)
+        finally:
+            trace.since("rpc", started, name="GetRequiredPackages")
 
     def _run(self, request: Any) -> language_pb2.RunResponse:
         program_directory = request.info.program_directory or request.pwd or os.getcwd()
@@ -128,7 +172,11 @@ class ProgramLanguageServer(LanguageServer):
         loop.set_default_executor(ThreadPoolExecutor(max_workers=max(request.parallel, 1) * 4))
 
         def program() -> None:
-            runpy.run_path(str(entry), run_name="__main__")
+            started = trace.now()
+            try:
+                runpy.run_path(str(entry), run_name="__main__")
+            finally:
+                trace.since("program", started)
 
         try:
             loop.run_until_complete(run_in_stack(program))
@@ -182,8 +230,10 @@ def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()
+    trace.event("serving")
 
     stopped.wait()
+    trace.event("stopping")
     host.plugins.stop_all()
     server.stop(0)
 

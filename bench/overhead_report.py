@@ -90,8 +90,9 @@ def chart(figures: dict[str, Any]) -> bytes:
         for n, f in per_n.items():
             labels += [f"{command}, N={n}", f"  floor, N={n}"]
             rows += [f["categories"], f["floor_categories"]]
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(labels) + 1.8), dpi=110)
-    colors = plt.get_cmap("tab20").colors
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(labels) + 2.6), dpi=110)
+    palette = plt.get_cmap("tab20")
+    colors = [palette(i) for i in range(20)]
     for index, category in enumerate(breakdown.OVERHEAD):
         widths = [row[category] for row in rows]
         lefts = [sum(row[c] for c in breakdown.OVERHEAD[:index]) for row in rows]
@@ -101,7 +102,7 @@ def chart(figures: dict[str, Any]) -> bytes:
     ax.set_xlabel("seconds beyond the service's transitions (medians)")
     ax.set_title("Where each command's overhead goes: notebooks and the engine floor")
     ax.grid(True, axis="x", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
     fig.tight_layout()
     png = io.BytesIO()
     fig.savefig(png, format="png", metadata={"Source": CHART_SOURCE})

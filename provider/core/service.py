@@ -14,11 +14,10 @@ and hands in a `Reporter` for its messages: nothing here knows who called.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .catalogue import Catalogue
 from .census import STRAY_WHY, Census, MarkerSearch
-from .client import ModelArtsClient
 from .clock import SYSTEM_CLOCK, Clock
 from .config import ProviderSettings, load_settings, unknown_keys
 from .creation import Creation
@@ -33,6 +32,10 @@ from .plan import NEEDS_STOPPED, DeleteStrays, Plan, Start, Stop, census_open, p
 from .report import DEFAULT_REPORTER, Reporter
 from .state import record_state
 from .timings import CallTimings, LearnedTimings
+
+if TYPE_CHECKING:  # the client, and `requests` with it, is imported when one is made
+    from .client import ModelArtsClient
+
 
 @dataclass(frozen=True)
 class Checked:

@@ -138,7 +138,7 @@ class NotebookService:
         if validated is not None:
             problems.extend(self._placement_problems(validated))
         placed = validated is not None and UNKNOWN not in (validated.project_id, validated.region)
-        if validated is not None and not problems and placed:
+        if validated is not None and not problems and placed and not _catalogue_checked(olds, news):
             where = self._place(validated.model_dump())
             if validated.image_name is not None and validated.image_name != UNKNOWN:
                 image_id, problem = self._catalogue.resolve_image(where, validated.image_name, validated.image_tag)
@@ -258,6 +258,21 @@ class NotebookService:
         LiveNotebook(self._target(id_, str(props.get("name") or id_), inputs, props=props)).delete()
         if search is not None and census is not None:
             search.remove(census.strays, STRAY_WHY)
+
+
+# The inputs the catalogue check judges (with `image_name`, which is resolved again at every check).
+CATALOGUE_INPUTS = ("flavor", "image_id", "project_id", "region")
+
+
+def _catalogue_checked(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """The flavor and image were checked against the service when these inputs were recorded, and are unchanged.
+
+    `olds` are the inputs an earlier check returned: the update after a preview, a
+    flip or an unchanged preview need not ask the service again about a flavor and
+    an image nobody changed. A name (`image_name`) is resolved anew every time.
+    """
+    return bool(olds) and news.get("image_name") is None and all(
+        olds.get(key) == news.get(key) for key in CATALOGUE_INPUTS)
 
 
 def _restart_refused(olds: Mapping[str, Any], news: Mapping[str, Any], inputs: NotebookInputs) -> list[Problem]:

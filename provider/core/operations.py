@@ -183,8 +183,9 @@ class LiveNotebook:
             "start",
         )
 
-    def stop(self) -> NotebookInfo:
-        live = self.read()
+    def stop(self, live: Optional[NotebookInfo] = None) -> NotebookInfo:
+        """Stop and wait for STOPPED; `live` is the notebook as just read, if the caller has it."""
+        live = live or self.read()
         if live.status == S.STOPPED:
             return live
         try:

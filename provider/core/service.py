@@ -194,10 +194,11 @@ class NotebookService:
         hold = creation.unseen_since + lookup if creation.found_leftover else None
         confirmed = None if search is None else search.close(notebook.id, lookup, hold)
         # The state it starts from: what is live now, with nothing mounted by this resource yet.
-        start = {**record_state(props, notebook.read()), "running": True, "obs_mounts": None}
+        seen = creation.seen or notebook.read()
+        start = {**record_state(props, seen), "running": True, "obs_mounts": None}
         if adopted:
             start["running"] = start["status"] != "STOPPED"
-        live = PlanExecutor(notebook, inputs).execute(plan(start, props))
+        live = PlanExecutor(notebook, inputs).execute(plan(start, props), seen)
         recorded = {**props, "identity_confirmed": confirmed}
         return Recorded(str(live.id), record_state(recorded, live, notebook.target.call.timings()))
 

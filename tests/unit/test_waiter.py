@@ -139,6 +139,12 @@ def test_unknown_duration_is_seen_within_a_share_of_it(transition: float) -> Non
     assert polls <= (20 if transition <= 5 else 60)
 
 
+@pytest.mark.parametrize("transition", [4.0, 4.5, 5.0, 5.5, 6.0, 7.0, 8.0])
+def test_a_short_unknown_duration_is_seen_within_a_tenth_of_it(transition: float) -> None:
+    polls, late = polls_until(transition)
+    assert late <= max(0.4, 0.1 * transition) and polls <= 25
+
+
 @pytest.mark.parametrize("transition", [1.0, 5.0, 60.0, 300.0])
 def test_known_duration_is_seen_early_with_few_polls(transition: float) -> None:
     polls, late = polls_until(transition, expected=transition)

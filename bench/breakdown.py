@@ -27,7 +27,7 @@ CATEGORIES = (
     "provider imports",      # the provider process importing the project's modules
     "configure",             # the rest of the provider's configure
     "launchers",             # a project launcher (bash) running before it exec's Python
-    "language host start",   # the language host's interpreter start and imports, up to serving
+    "language host start",   # the language host's interpreter start and imports (up to serving, and the SDK's)
     "provider start",        # the provider process's interpreter start and the SDK's imports, to its first call
     "program imports",       # the program importing the project's package in the language host
     "waiting, other",        # the provider sleeping between polls outside any transition
@@ -219,7 +219,8 @@ def breakdown(t0: float, t1: float, records: list[dict[str, Any]], requests: lis
         ("configure", _spans(records, "configure", providers)),
         ("launchers", [(p.start, p.exec_at) for p in procs.values() if p.start and p.exec_at]),
         ("language host start", [_started_to_ready(p) for p in procs.values()
-                                 if p.role == "language host" and _started_to_ready(p) is not None]),
+                                 if p.role == "language host" and _started_to_ready(p) is not None]
+                                + _spans(records, "import", hosts, module="language-runtime")),
         ("provider start", [_started_to_ready(p) for p in procs.values()
                             if p.pid in providers and _started_to_ready(p) is not None]),
         ("program imports", _spans(records, "import", hosts, module="provider")),

@@ -20,6 +20,7 @@ first call that needs them, `Run` among them.
 from __future__ import annotations
 
 import importlib.util
+import os
 import signal
 import sys
 import threading
@@ -180,6 +181,11 @@ def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
     trace.event("stopping")
     host.stop()
     server.stop(0)
+    # The engine waits for this process to end; the interpreter's teardown (freeing every module and
+    # object of the SDK and the program) would only delay it, and nothing is left to write.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def main(argv: list[str]) -> int:

@@ -10,6 +10,7 @@ dynamic-provider SDK's results.
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
@@ -93,6 +94,9 @@ class NotebookProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         with trace.span("configure"):
             adapt_server()
+            # Everything loaded so far (the SDK) lives as long as this process: the collector need not walk
+            # it again while the core's modules load, nor on each collection while notebooks are waited for.
+            gc.freeze()
             with trace.span("import", module="provider.core.service"):
                 from .core.service import NotebookService  # pydantic and requests: the provider process only
 

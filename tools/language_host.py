@@ -19,6 +19,7 @@ first call that needs them, `Run` among them.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import signal
@@ -132,6 +133,7 @@ class LanguageHost(grpc.GenericRpcHandler):
         with self._lock:
             if self._runtime is None:
                 started = trace.now()
+                gc.freeze()  # what is loaded lives as long as the host: not walked again while the SDK loads
                 import language_runtime
 
                 self._runtime = language_runtime.handler(self.engine_address, self.max_plugins, trace)

@@ -85,7 +85,8 @@ def load_records(folder: Path) -> list[dict[str, Any]]:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("commit"):
+        # A record of a dirty tree (BENCH_ALLOW_DIRTY=1) belongs to no commit: never a baseline.
+        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("commit") and not data.get("dirty"):
             records.append(data)
     return records
 

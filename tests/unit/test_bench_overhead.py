@@ -89,6 +89,8 @@ def test_growth_is_judged_against_the_last_release_of_this_history(tmp_path: Pat
     git(tmp_path, "tag", "v0.1.0", commits[0])  # a tagged release
     _record(folder, commits[1], 2.0, release="0.2.0")  # a named release
     _record(folder, commits[2], 2.2)  # not a release
+    results.record(folder / f"{commits[2]}-dirty.json", {**_record(folder, commits[2], 2.2), "dirty": True,
+                                                          "release": "9.9.9"})  # never a baseline
     current = _record(folder, commits[3], 2.5)
     def baseline(head: str, releases_only: bool = True) -> str:
         found = results.baseline(tmp_path, folder, head, releases_only=releases_only)

@@ -7,7 +7,10 @@
 # make down  - destroy the example stack and stop the emulator
 # make soak  - the on-demand fault-injection soak test
 # make chaos - the on-demand chaos soak: runners killed at random moments (ROUNDS=30, SEED=n replays a run)
-# make bench - benchmark figures (see bench/); make bench-policy - the policy pack's cost alone
+# make bench - each command's overhead beyond its transitions and where it goes, beside the engine floor
+#              (docs/benchmarks.md, bench/results/<commit>.json; BENCH_RELEASE=x.y.z records a release);
+#              make bench-quick - the same, one run at N=1, printed only; make bench-fleet - fleets of 1-30
+#              notebooks (docs/bench-fleet.md); make bench-policy - the policy pack's cost alone;
 #              make bench-plugin - the provider plugin against the dynamic resource, and its 30-notebook flip
 # make dist  - sdist and wheel of modelarts-notebooks into dist/
 # make acceptance - the lifecycle on a real account (OS_* variables; skipped without); make sweep - its leftovers
@@ -37,7 +40,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 # Puts the Pulumi CLI (an official install, or the cached build) first on PATH.
 WITH_PULUMI = export PATH="$$(tools/ensure-pulumi.sh):$$PATH";
 
-.PHONY: up down test test-fast test-matrix check soak chaos bench bench-policy bench-backends bench-plugin dist plugin sdks venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
+.PHONY: up down test test-fast test-matrix check soak chaos bench bench-quick bench-fleet bench-policy bench-backends bench-plugin dist plugin sdks venv pulumi emulator-start emulator-stop policy-venv stack-file acceptance sweep
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -117,7 +120,13 @@ soak: venv pulumi
 chaos: venv pulumi
 	@$(WITH_PULUMI) $(PY) tools/chaos.py --rounds $(ROUNDS) $(if $(SEED),--seed $(SEED))
 
-bench: venv policy-venv pulumi
+bench: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/overhead.py
+
+bench-quick: venv pulumi
+	@$(WITH_PULUMI) $(PY) bench/overhead.py --sizes 1 --runs 1 --no-write
+
+bench-fleet: venv policy-venv pulumi
 	@$(WITH_PULUMI) $(PY) bench/run.py
 
 bench-policy: venv policy-venv pulumi

@@ -57,7 +57,7 @@ def tree_state(root: Path, outputs: Iterable[Path] = ()) -> TreeState:
         code, path = entry[:2], entry[3:]
         if code[0] in "RC":
             next(entries, None)  # a rename or copy is followed by its source path
-        if path not in ignored:
+        if not any(path.rstrip("/") == i or path.startswith(i + "/") for i in ignored):  # a file, or in a folder
             changed.append(path)
     return TreeState(commit or "unknown", tuple(sorted(changed)))
 
@@ -71,7 +71,7 @@ def refusal(state: TreeState) -> str:
     listed = "\n".join(f"  {path}" for path in state.changed[:20])
     more = f"\n  ... and {len(state.changed) - 20} more" if len(state.changed) > 20 else ""
     where = f"uncommitted changes:\n{listed}{more}" if state.commit != "unknown" else "no git commit to tie it to"
-    return (f"bench: refusing to write docs/benchmarks.md from a tree with {where}\n"
+    return (f"bench: refusing to write the report from a tree with {where}\n"
             f"Commit (or stash) first, pass --no-write-docs, or set {ALLOW_DIRTY_ENV}=1 to write a report "
             "marked as not a release figure.")
 

@@ -50,20 +50,58 @@ IMAGE_ID = "e1a07296-22a8-4f05-8bc8-e936c8e54090"
 
 # A stack of N dynamic resources whose provider answers at once and never calls
 # anything: what the engine, the language host and the dynamic-provider process
-# cost on their own. Notebook figures are read against it.
+# cost on their own. Notebook figures are read against it. Its inputs follow the
+# stack's `running` and `flavor` config, so a change of either updates every
+# resource (the floor of a flip or a flavor change). With MODELARTS_NOTEBOOKS_TRACE
+# set, its provider records its calls as the notebook provider does (the trace
+# module is loaded by path, so the floor imports nothing of the project).
 TRIVIAL_PROGRAM = '''
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+
+TRACE_MODULE = __TRACE_MODULE__
+
+
+def traced(verb):
+    import contextlib
+    import importlib.util
+    import os
+    import sys
+
+    if not os.environ.get("MODELARTS_NOTEBOOKS_TRACE"):
+        return contextlib.nullcontext()
+    module = sys.modules.get("modelarts_trace")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("modelarts_trace", TRACE_MODULE)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["modelarts_trace"] = module
+    return module.span("verb", name=verb)
 
 
 class NoopProvider(ResourceProvider):
-    """Creates at once and never reports a change: no API, no waiting."""
+    """Creates, updates and deletes at once: no API, no waiting."""
+
+    def check(self, _olds, news):
+        with traced("check"):
+            return CheckResult(news, [])
 
     def create(self, props):
-        return CreateResult(id_=props["key"], outs=props)
+        with traced("create"):
+            return CreateResult(id_=props["key"], outs=props)
 
-    def diff(self, _id, _olds, _news):
-        return DiffResult(changes=False)
+    def diff(self, _id, olds, news):
+        with traced("diff"):
+            keys = (set(olds) | set(news)) - {"__provider"}
+            return DiffResult(changes=any(olds.get(k) != news.get(k) for k in keys))
+
+    def update(self, _id, _olds, news):
+        with traced("update"):
+            return UpdateResult(outs=news)
+
+    def delete(self, _id, _props):
+        with traced("delete"):
+            pass
 
 
 class Trivial(Resource):
@@ -71,11 +109,14 @@ class Trivial(Resource):
         super().__init__(NoopProvider(), name, props)
 
 
-for i in range(pulumi.Config().require_int("count")):
+config = pulumi.Config()
+running = config.get_bool("running")
+flavor = config.get("flavor") or "a"
+for i in range(config.require_int("count")):
     key = f"r{i:03d}"
-    resource = Trivial(key, {"key": key, "running": True})
+    resource = Trivial(key, {"key": key, "running": True if running is None else running, "flavor": flavor})
     pulumi.export(key, {"key": resource.id})
-'''
+'''.replace("__TRACE_MODULE__", repr(str(ROOT / "provider" / "core" / "trace.py")))
 
 # Paths of the requests that read one notebook, and of the list that reads many.
 _NOTEBOOK_PATH = re.compile(r"^/v1/[^/]+/notebooks/([^/]+)$")
@@ -206,7 +247,8 @@ class ProviderMemorySampler:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.ident is not None:  # started
+            self._thread.join()
 
     def sample(self) -> None:
         for pid in _descendants(self.root_pid):
@@ -260,12 +302,15 @@ class BenchProject(PulumiStack):
         (workdir / "__main__.py").write_text(program)
         super().__init__(workdir, workdir, config=stack_config(emulator.url), stack="bench",
                          env={"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONPATH": str(ROOT)})
+        # As on a user's machine, each Python process finds the byte code of the modules it loads cached.
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def declare(self, **notebooks: dict) -> None:
         self.config("notebooks", json.dumps(notebooks))
 
     def timed(self, name: str, args: Sequence[str], *, extra_env: Optional[Mapping[str, str]] = None,
-              timeout: float = 600.0, emulator_log: Optional["EmulatorLog"] = None) -> Op:
+              timeout: float = 600.0, emulator_log: Optional["EmulatorLog"] = None,
+              sample_memory: bool = True) -> Op:
         """Run `pulumi <args> --non-interactive` exactly like `PulumiStack.pulumi`, timing the CLI's wall.
 
         The command runs in its own session so a stuck one can be ended as a
@@ -281,7 +326,8 @@ class BenchProject(PulumiStack):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )
         sampler = ProviderMemorySampler(process.pid)
-        sampler.start()
+        if sample_memory:  # a scan of /proc every 100 ms: off where the CPU time is what is measured
+            sampler.start()
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -3,7 +3,11 @@
 # The one place the release number is written: the package metadata reads it.
 __version__ = "0.1.0"
 
-from .core.errors import (
+from .core import trace as _trace
+
+_IMPORT_STARTED = _trace.now()
+
+from .core.errors import (  # noqa: E402
     ApiError,
     AuthenticationError,
     ConfigurationError,
@@ -13,7 +17,9 @@ from .core.errors import (
     TransportError,
     WaitTimeoutError,
 )
-from .notebook import Notebook, NotebookArgs, NotebookProvider
+from .notebook import Notebook, NotebookArgs, NotebookProvider  # noqa: E402
+
+_trace.since("import", _IMPORT_STARTED, module="provider")
 
 __all__ = [
     "__version__",

@@ -10,6 +10,7 @@ dynamic-provider SDK's results.
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
@@ -29,6 +30,7 @@ from pulumi.dynamic import (
 )
 from pulumi.errors import RunError
 
+from .core import trace
 from .core.errors import ConfigurationError, ModelArtsError
 from .core.fields import OUTPUT_KEYS, STABLE_OUTPUTS
 from .core.identity import resource_identity
@@ -90,11 +92,18 @@ class NotebookProvider(ResourceProvider):
         self.__init__()  # type: ignore[misc]
 
     def configure(self, req: ConfigureRequest) -> None:
-        adapt_server()
-        from .core.service import NotebookService  # pydantic and requests: the provider process only
+        with trace.span("configure"):
+            adapt_server()
+            # Everything loaded so far (the SDK) lives as long as this process: the collector need not walk
+            # it again while the core's modules load, nor on each collection while notebooks are waited for.
+            gc.freeze()
+            with trace.span("import", module="provider.core.service"):
+                from .core.service import NotebookService  # pydantic and requests: the provider process only
 
-        keys = list(getattr(req.config, "_props", {}) or {})
-        self._service = NotebookService.from_config(req.config.get, keys, os.environ, reporter=EngineLog())
+            keys = list(getattr(req.config, "_props", {}) or {})
+            options: dict[str, Any] = {"clock": trace.TracedClock()} if trace.enabled() else {}
+            self._service = NotebookService.from_config(req.config.get, keys, os.environ, reporter=EngineLog(),
+                                                        **options)
 
     def use(self, service: Any) -> "NotebookProvider":
         """Serve with a service built elsewhere (a test that drives its clock, an embedding host)."""
@@ -108,11 +117,13 @@ class NotebookProvider(ResourceProvider):
         return self._service
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = self.service.check(olds, news)
+        with trace.span("verb", name="check"):
+            checked = self.service.check(olds, news)
         return CheckResult(checked.inputs, [CheckFailure(p.field, p.reason) for p in checked.problems])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        diffed = self.service.diff(olds, news)
+        with trace.span("verb", name="diff"):
+            diffed = self.service.diff(olds, news)
         return DiffResult(
             changes=diffed.changes,
             replaces=list(diffed.plan.replaces),
@@ -123,20 +134,24 @@ class NotebookProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> Created:
-        created = self.service.create(props)
+        with trace.span("verb", name="create"):
+            created = self.service.create(props)
         return Created(created.id, created.state)
 
     def read(self, id_: str, props: dict[str, Any]) -> Read:
-        found = self.service.read(id_, props)
+        with trace.span("verb", name="read"):
+            found = self.service.read(id_, props)
         if found is None:
             return Read(id_="", outs={})  # gone: the engine drops it from state
         return Read(found.id, found.state)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Updated:
-        return Updated(self.service.update(id_, olds, news))
+        with trace.span("verb", name="update"):
+            return Updated(self.service.update(id_, olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.service.delete(id_, props)
+        with trace.span("verb", name="delete"):
+            self.service.delete(id_, props)
 
 
 # ---- the resource ----------------------------------------------------------------

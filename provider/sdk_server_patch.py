@@ -3,7 +3,7 @@
 Every dynamic resource of a stack is served by one process running the SDK's
 `pulumi.dynamic` server, whichever CLI started it (an official install or the
 project's own launcher): a gRPC server on a `ThreadPoolExecutor(max_workers=4)`.
-Two of its traits hurt a provider whose calls wait for minutes-long transitions:
+Three of its traits hurt a provider whose calls wait for minutes-long transitions, or a command that waits for it:
 
 1. At most 4 provider calls run at once, so a stack of 30 notebooks flips in 8
    rounds of the service's transition time instead of one. The worker thread
@@ -16,13 +16,21 @@ Two of its traits hurt a provider whose calls wait for minutes-long transitions:
    provider already say what happened and what to do, so for them the message
    alone is shown.
 
-Both are applied once per process, each guarded: if a future SDK changes the
-server so the expected objects are not there, nothing is changed and the
-provider still works, with the 4-call ceiling and tracebacks.
+3. The engine ends the process with SIGINT and waits for it to exit; after the
+   server stops, the interpreter's teardown (freeing every module and object the
+   provider loaded) only delays the engine. The process ends without it, as any
+   clean exit of the server would, unless an uncaught error is being reported.
+
+Each is applied once per process, and only inside the server, each guarded: if a
+future SDK changes the server so the expected objects are not there, nothing is
+changed and the provider still works, with the 4-call ceiling and tracebacks.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
 import sys
 import threading
 import traceback as _traceback
@@ -41,13 +49,15 @@ _done: set[str] = set()
 
 
 def adapt_server() -> dict[str, bool]:
-    """Apply both adjustments (idempotent); report which took effect."""
+    """Apply the adjustments (idempotent); report which took effect."""
     with _applied:
         if "calls" not in _done and lift_call_limit(PROVIDER_CALL_LIMIT):
             _done.add("calls")
         if "errors" not in _done and readable_errors():
             _done.add("errors")
-        return {"calls": "calls" in _done, "errors": "errors" in _done}
+        if "exit" not in _done and quick_exit():
+            _done.add("exit")
+        return {key: key in _done for key in ("calls", "errors", "exit")}
 
 
 def current_executor() -> Optional[ThreadPoolExecutor]:
@@ -97,3 +107,31 @@ def readable_errors() -> bool:
         return False
     module.traceback = _ReadableErrors(_traceback)  # type: ignore[attr-defined]
     return True
+
+
+def _server_is_main() -> bool:
+    """Whether this process is the SDK's server itself (`python -m pulumi.dynamic`), not one that loaded it."""
+    return hasattr(sys.modules.get("__main__"), "DynamicResourceProviderServicer")
+
+
+def quick_exit() -> bool:
+    """At exit, end the server's process without the interpreter's teardown (never in any other process)."""
+    if not _server_is_main():
+        return False
+    atexit.register(_end_now)
+    return True
+
+
+def _end_now() -> None:
+    """The last exit step that matters: logs and output flushed, then the process ends with status 0.
+
+    Registered after every other exit handler, so it runs first (and alone: the
+    others only flush logging, done here). After an uncaught error the
+    interpreter's own exit keeps its status and report.
+    """
+    if getattr(sys, "last_value", None) is not None or not _server_is_main():
+        return
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

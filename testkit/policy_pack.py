@@ -19,7 +19,7 @@ from . import ROOT
 
 POLICY_PACK = ROOT / "policy"
 LAUNCHERS = ("pulumi-resource-pulumi-python", "pulumi-language-python", "find_python.sh")
-HOST_FILES = ("language_host.py", "plugin_runner.py")
+HOST_FILES = ("language_host.py", "language_runtime.py", "plugin_runner.py")
 
 
 def private_bin(shared_bin: str, into: Path) -> str:

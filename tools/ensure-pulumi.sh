@@ -120,5 +120,8 @@ install_if_changed "$here/launchers/pulumi-resource-pulumi-python" "$bin/pulumi-
 install_if_changed "$here/launchers/pulumi-language-python" "$bin/pulumi-language-python"
 install_if_changed "$here/launchers/find_python.sh" "$bin/find_python.sh"
 install_if_changed "$here/language_host.py" "$bin/language_host.py"
+install_if_changed "$here/language_runtime.py" "$bin/language_runtime.py"
 install_if_changed "$here/plugin_runner.py" "$bin/plugin_runner.py"
+# The trace module the language host records its timings with (off unless MODELARTS_NOTEBOOKS_TRACE is set).
+install_if_changed "$here/../provider/core/trace.py" "$bin/modelarts_trace.py"
 echo "$bin"

@@ -2,168 +2,163 @@
 
 The engine runs a Python program through a `pulumi-language-python` plugin that
 serves the `LanguageRuntime` gRPC service. Where no official plugin is installed
-(it cannot be built from the module proxy here), this module serves that service
-with the SDK's own inline-program server (`pulumi.automation._server.LanguageServer`,
-the one the Automation API uses), changed only so that `Run` executes the
-project's entry point file instead of an in-memory function.
+(it cannot be built from the module proxy here), this script serves it.
 
 Protocol, as the engine expects from any language plugin: start a gRPC server on
 loopback, print its port alone on the first stdout line, serve until the engine
 ends the process with SIGINT (which must exit quietly).
+
+The engine starts this host up to three times per command, and waits for each:
+once only to ask `About` (for the update's metadata), and once per operation
+(preview, update) to ask `GetRequiredPackages` and then `Run` the program. So
+the server starts on `grpc` alone and answers the questions that need no SDK
+at once (their answers are fixed: an empty list of packages, the interpreter);
+the SDK and the program runner (`language_runtime.py`) are imported on the
+first call that needs them, `Run` among them.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
+import gc
+import importlib.util
 import os
-import runpy
 import signal
 import sys
 import threading
-import traceback
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Optional
+from types import ModuleType, SimpleNamespace
+from typing import Any, Callable, Optional
 
-import grpc
-import pulumi
-from pulumi import log
-from pulumi.automation._server import LanguageServer
-from pulumi.errors import RunError
-from pulumi.runtime import reset_options, run_in_stack, set_all_config
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc
 
-from plugin_runner import MAX_PLUGINS, PluginRunner
+def _load_trace() -> Any:
+    """The project's trace module (`provider/core/trace.py`), installed beside this file or in the checkout.
 
+    Loaded by path: the program's packages are not importable before `Run`.
+    """
+    here = Path(__file__).resolve().parent
+    for path in (here / "modelarts_trace.py", here.parent / "provider" / "core" / "trace.py"):
+        spec = importlib.util.spec_from_file_location("modelarts_trace", path) if path.is_file() else None
+        if spec is not None and spec.loader is not None:
+            module: ModuleType = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    return SimpleNamespace(now=time.time, since=lambda *_a, **_k: None, event=lambda *_a, **_k: None)
+
+
+trace = _load_trace()
+_IMPORT_STARTED = trace.now()
+
+import grpc  # noqa: E402
+
+trace.since("import", _IMPORT_STARTED, module="language-host")
+
+SERVICE = "pulumirpc.LanguageRuntime"
 # Workers for the calls that run the program, beside those set aside for packs.
 PROGRAM_WORKERS = 4
-
-# The SDK raises this RunError when the engine closes the resource monitor after
-# it has already reported the real failure (for example a `check` failure).
-MONITOR_SHUTDOWN_MESSAGE = "Resource monitor has terminated"
+# Policy packs that may run at once (as `plugin_runner.MAX_PLUGINS`, without importing it).
+MAX_PLUGINS = 8
 
 
-def resolve_entry_point(program_directory: str, entry_point: str) -> Path:
-    """The file to run: `main:` in Pulumi.yaml may name a file or a folder, or nothing."""
-    base = Path(program_directory or ".")
-    target = base if entry_point in ("", ".") else base / entry_point
-    if target.is_dir():
-        target = target / "__main__.py"
-    if not target.is_file():
-        raise FileNotFoundError(
-            f"no Pulumi program at {target}: expected __main__.py in the project directory "
-            "or a `main:` entry in Pulumi.yaml naming the program"
-        )
-    return target
+def _field(number: int, text: str) -> bytes:
+    """One protobuf string field (wire type 2): key, length as a varint, UTF-8 bytes."""
+    data, length, size = text.encode(), b"", len(text.encode())
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        length += bytes([byte | (0x80 if size else 0)])
+        if not size:
+            break
+    return bytes([number << 3 | 2]) + length + data
 
 
-def is_monitor_shutdown(error: BaseException) -> bool:
-    """True when the error only says the engine already stopped the run."""
-    if isinstance(error, RunError):
-        return MONITOR_SHUTDOWN_MESSAGE in str(error)
-    if isinstance(error, grpc.RpcError):
-        return error.code() == grpc.StatusCode.UNAVAILABLE
-    return False
+def about() -> bytes:
+    """`AboutResponse{executable, version}`, as the SDK's server answers it (fields 1 and 2)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+    return _field(1, sys.executable) + _field(2, version)
 
 
-def program_traceback(error: BaseException) -> str:
-    """The traceback without the host's, the SDK's, asyncio's and runpy's frames: they only
-    hide where the program went wrong."""
-    machinery = (
-        os.path.abspath(__file__),
-        os.path.dirname(os.path.abspath(pulumi.__file__)),
-        os.path.dirname(os.path.abspath(asyncio.__file__)),
-        "<frozen runpy>",
-    )
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(machinery)]
-    if not frames:
-        return "".join(traceback.format_exception(error))
-    listing = "".join(traceback.format_list(frames))
-    return "Traceback (most recent call last):\n" + listing + "".join(traceback.format_exception_only(error))
+# Calls answered without the SDK: (serialized) responses that never depend on the request.
+FIXED: dict[str, Callable[[], bytes]] = {
+    "About": about,
+    "GetRequiredPlugins": lambda: b"",  # GetRequiredPluginsResponse{}: the SDK's server lists none
+    "GetRequiredPackages": lambda: b"",  # GetRequiredPackagesResponse{}
+    "GetPluginInfo": lambda: b"",  # PluginInfo{}
+}
 
 
-class ProgramLanguageServer(LanguageServer):
-    """Runs the project's program file; everything else is the SDK's inline server."""
+# Calls the SDK's server does not implement either, answered so while it is not loaded: `Handshake` is
+# the engine's first call to every host, `Cancel` its last.
+UNIMPLEMENTED = frozenset({"Handshake", "Cancel"})
 
-    def __init__(self, engine_address: str, plugins: Optional[PluginRunner] = None) -> None:
-        super().__init__(program=lambda: None)
+
+def _unimplemented(_request: bytes, context: Any) -> bytes:
+    """What the generated servicer answers for a method it does not implement."""
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details("Method not implemented!")
+    raise NotImplementedError("Method not implemented!")
+
+
+class LanguageHost(grpc.GenericRpcHandler):
+    """Routes the engine's calls: fixed answers at once, the rest to the runtime, loaded on first need."""
+
+    def __init__(self, engine_address: str, max_plugins: int = MAX_PLUGINS) -> None:
         self.engine_address = engine_address
-        self.plugins = plugins or PluginRunner()
+        self.max_plugins = max_plugins
+        self._lock = threading.Lock()
+        self._runtime: Optional[tuple[Any, Any]] = None  # (the service's handler, its servicer)
 
-    def RunPlugin(self, request: Any, context: Any) -> Any:  # the gRPC method's name
-        """Policy packs: the engine starts them through the language host of their runtime."""
-        return self.plugins.run(request, context)
-
-    def Run(self, request: Any, context: Any) -> language_pb2.RunResponse:  # the gRPC method's name
-        return contextvars.copy_context().run(self._run, request)
-
-    def _run(self, request: Any) -> language_pb2.RunResponse:
-        program_directory = request.info.program_directory or request.pwd or os.getcwd()
-        try:
-            entry = resolve_entry_point(program_directory, request.info.entry_point)
-        except FileNotFoundError as error:
-            return language_pb2.RunResponse(error=str(error))
-
-        if request.pwd:
-            os.chdir(request.pwd)
-        if program_directory not in sys.path:
-            sys.path.insert(0, program_directory)
-
-        reset_options(
-            project=request.project,
-            monitor_address=request.monitor_address,
-            engine_address=self.engine_address,
-            stack=request.stack,
-            parallel=request.parallel,
-            preview=request.dryRun,
-            organization=request.organization or "organization",
-        )
-        if request.config:
-            set_all_config(dict(request.config), list(request.configSecretKeys) or None)
-
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        # Same sizing as the SDK's own hosts: outputs resolve on this executor.
-        loop.set_default_executor(ThreadPoolExecutor(max_workers=max(request.parallel, 1) * 4))
-
-        def program() -> None:
-            runpy.run_path(str(entry), run_name="__main__")
-
-        try:
-            loop.run_until_complete(run_in_stack(program))
-        except BaseException as error:  # every failure becomes the run's result
-            return self._failure(error)
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.close()
-            sys.stdout.flush()
-            sys.stderr.flush()
-        return language_pb2.RunResponse()
+    def service(self, handler_call_details: Any) -> Any:
+        service, _, method = str(handler_call_details.method).lstrip("/").partition("/")
+        if service != SERVICE:
+            return None
+        if method in FIXED:
+            return grpc.unary_unary_rpc_method_handler(self._fixed(method))
+        if method in UNIMPLEMENTED and self._runtime is None:
+            return grpc.unary_unary_rpc_method_handler(_unimplemented)
+        return self.runtime()[0].service(handler_call_details)
 
     @staticmethod
-    def _failure(error: BaseException) -> language_pb2.RunResponse:
-        """Report a failed run once, as the official host does, then tell the engine to bail."""
-        if is_monitor_shutdown(error):
-            # The engine has shown the cause already; a second line would only confuse.
-            return language_pb2.RunResponse(bail=True)
-        if isinstance(error, RunError):
-            log.error(str(error))
-        else:
-            log.error("Program failed with an unhandled exception:\n" + program_traceback(error))
-        return language_pb2.RunResponse(bail=True)
+    def _fixed(method: str) -> Callable[[bytes, Any], bytes]:
+        def answer(_request: bytes, _context: Any) -> bytes:
+            started = trace.now()
+            try:
+                return FIXED[method]()
+            finally:
+                trace.since("rpc", started, name=method)
+        return answer
+
+    def runtime(self) -> tuple[Any, Any]:
+        """The SDK's servicer, imported once (by the gRPC thread of the first call that needs it)."""
+        with self._lock:
+            if self._runtime is None:
+                started = trace.now()
+                gc.freeze()  # what is loaded lives as long as the host: not walked again while the SDK loads
+                import language_runtime
+
+                self._runtime = language_runtime.handler(self.engine_address, self.max_plugins, trace)
+                trace.since("import", started, module="language-runtime")
+            return self._runtime
+
+    @property
+    def plugins(self) -> Any:
+        """The policy packs this host runs (see `plugin_runner.py`)."""
+        return self.runtime()[1].plugins
+
+    def stop(self) -> None:
+        """Stop the packs, if any could have started (never imports the SDK for it)."""
+        with self._lock:
+            runtime = self._runtime
+        if runtime is not None:
+            runtime[1].plugins.stop_all()
 
 
-def start_server(engine_address: str, max_plugins: int = MAX_PLUGINS) -> tuple[grpc.Server, ProgramLanguageServer, int]:
+def start_server(engine_address: str, max_plugins: int = MAX_PLUGINS) -> tuple[grpc.Server, LanguageHost, int]:
     """The host's gRPC server on loopback, started; returns it, its servicer and its port."""
     # A running pack holds a worker for its whole life: packs get their own share.
     server = grpc.server(ThreadPoolExecutor(max_workers=PROGRAM_WORKERS + max_plugins))
-    host = ProgramLanguageServer(engine_address, PluginRunner(max_plugins))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
+    host = LanguageHost(engine_address, max_plugins)
+    server.add_generic_rpc_handlers((host,))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, host, port
@@ -182,10 +177,17 @@ def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()
+    trace.event("serving")
 
     stopped.wait()
-    host.plugins.stop_all()
+    trace.event("stopping")
+    host.stop()
     server.stop(0)
+    # The engine waits for this process to end; the interpreter's teardown (freeing every module and
+    # object of the SDK and the program) would only delay it, and nothing is left to write.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def main(argv: list[str]) -> int:

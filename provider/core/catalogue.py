@@ -8,15 +8,17 @@ service once per project.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from .client import ModelArtsClient
 from .errors import ImageNotFound, ModelArtsError
 from .fields import UNKNOWN
 from .inputs import NotebookInputs, Problem
 from .lookups import find_image
 from .models import Flavor, ImageInfo
 from .placement import Placement
+
+if TYPE_CHECKING:  # the client, and `requests` with it, is imported when one is made
+    from .client import ModelArtsClient
 
 
 class Catalogue:

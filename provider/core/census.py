@@ -33,7 +33,7 @@ from .waiter import DelayPolicy
 S = NotebookStatus
 # Looks at the list again after a share of the time waited so far: a lag of
 # seconds costs a few lists, a lag of minutes a few dozen.
-LIST_POLL = DelayPolicy(initial=0.25, share=0.25, maximum=5.0)
+LIST_POLL = DelayPolicy(initial=0.25, share=0.25, long_share=0.25, maximum=5.0)
 STRAY_WHY = ("a duplicate left by an interrupted earlier run of this resource (it carries the resource's identity "
              "marker but is not the notebook in state)")
 

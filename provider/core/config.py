@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
-import requests
 from pydantic import SecretStr
 
-from .auth import AkSkAuth, IamTokenAuth
-from .client import ModelArtsClient
 from .errors import ConfigurationError
 from .fields import SETTINGS
+
+if TYPE_CHECKING:  # the client and its auth, and `requests` with them, are imported when a client is made
+    import requests
+
+    from .client import ModelArtsClient
 
 NAMESPACE = "modelarts"
 # config key -> environment fallback (the settings table in fields.py)
@@ -58,6 +60,8 @@ class ProviderSettings:
         return self.access_key is not None
 
     def make_auth(self) -> requests.auth.AuthBase:
+        from .auth import AkSkAuth, IamTokenAuth
+
         if self.uses_aksk:
             assert self.secret_key is not None
             return AkSkAuth(self.access_key or "", self.secret_key, self.project_id)
@@ -74,6 +78,9 @@ class ProviderSettings:
     def make_client(self, **options: Any) -> ModelArtsClient:
         """A client with this configuration's auth. Without a project id (password
         login scoped by project name) the id comes from the first token."""
+        from .auth import IamTokenAuth
+        from .client import ModelArtsClient
+
         auth = self.make_auth()
         project_id = self.project_id
         if not project_id:

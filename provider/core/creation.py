@@ -46,6 +46,8 @@ class Creation:
         # notebook is a leftover found rather than one this run's answered create made (census.py).
         self.unseen_since = template.clock.now()
         self.found_leftover = False
+        # The notebook as the end of its creation (or settling) last read it: its state needs no other read.
+        self.seen: Optional[NotebookInfo] = None
 
     def live(self, notebook_id: str) -> LiveNotebook:
         t = self.template
@@ -66,7 +68,7 @@ class Creation:
             return created  # an earlier attempt's notebook, found and settled
         notebook = self.live(str(created.id))
         try:
-            notebook.wait(waiter.NOTEBOOK_CREATED, first=created)
+            self.seen = notebook.wait(waiter.NOTEBOOK_CREATED, first=created)
         except NotebookFailedError as failure:
             if failure.status != S.CREATE_FAILED:
                 raise

@@ -9,12 +9,12 @@ the change while it runs (6347).
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 from .errors import ConfigurationError, NotebookFailedError, NotModifiableInStatus
 from .identity import split_identity, with_identity
 from .inputs import NotebookInputs
-from .models import EVS_MAX_GB, NotebookInfo, NotebookStatus, UpdateNotebookRequest
+from .models import EVS_MAX_GB, TRANSIENT_STATUSES, NotebookInfo, NotebookStatus, UpdateNotebookRequest
 from .census import STRAY_WHY, MarkerSearch
 from .operations import LiveNotebook, ObsMounts
 from .plan import DeleteStrays, Grow, Plan, RenewLease, Start, Step, Stop, SyncMounts, Update
@@ -33,25 +33,38 @@ class PlanExecutor:
         # After a `DeleteStrays` step: whether the list showed this notebook (the census is closed).
         self.census_closed: "bool | None" = None
 
-    def execute(self, planned: Plan) -> NotebookInfo:
-        live = self.notebook.settle() if planned.steps else self.notebook.find()
+    def execute(self, planned: Plan, seen: Optional[NotebookInfo] = None) -> NotebookInfo:
+        """Run the steps; the notebook as it is afterwards.
+
+        `seen` is the notebook as the caller has just read it (the end of its own
+        wait), which spares reading it again; a transient one is still settled.
+        A read the previous step's answer already gives is not repeated: the
+        first step starts from the settled notebook, and a stop or start that
+        ends the plan returns the notebook its last poll saw.
+        """
+        if seen is not None and seen.status not in TRANSIENT_STATUSES:
+            live: Optional[NotebookInfo] = seen
+        else:
+            live = self.notebook.settle() if planned.steps else self.notebook.find()
         if live is None:
             return self.notebook.read()  # raises: gone while we were about to act
         if live.status == S.FROZEN and planned.steps:
             raise NotebookFailedError(self.notebook.id, self.inputs.name, S.FROZEN, live.fail_reason, "updating")
         if "flavor" in planned.update and live.status != S.STOPPED:
             self._check_switchable(str(planned.update["flavor"]))
-        for step in planned.steps:
-            self._run(step)
-        return self.notebook.read()
+        last: Optional[NotebookInfo] = live
+        for index, step in enumerate(planned.steps):
+            last = self._run(step, live if index == 0 else None)
+        return last if last is not None else self.notebook.read()
 
-    def _run(self, step: Step) -> None:
+    def _run(self, step: Step, live: Optional[NotebookInfo]) -> Optional[NotebookInfo]:
+        """Carry out one step; the notebook after it when its own last read shows it (a stop or a start)."""
+        if isinstance(step, Stop):
+            return self.notebook.stop(live)
+        if isinstance(step, Start):
+            return self.notebook.start(self.inputs.auto_stop, live)
         if isinstance(step, DeleteStrays):
             self._delete_strays()
-        elif isinstance(step, Stop):
-            self.notebook.stop()
-        elif isinstance(step, Start):
-            self.notebook.start(self.inputs.auto_stop)
         elif isinstance(step, Update):
             self._refused_while_running(step.may_restart, list(step.fields), lambda: self._update(step))
         elif isinstance(step, Grow):
@@ -60,6 +73,7 @@ class PlanExecutor:
             self.notebook.renew_lease(self.inputs.auto_stop)
         elif isinstance(step, SyncMounts):
             ObsMounts(self.notebook).sync([(m.uri, m.mount_path) for m in self.inputs.obs_mounts or []])
+        return None
 
     def _delete_strays(self) -> None:
         if not self.inputs.identity:

@@ -9,13 +9,15 @@ feature) is left out, and the plan compares only what is declared.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from .client import ModelArtsClient
 from .errors import ModelArtsError
 from .identity import split_identity
 from .models import NotebookInfo, NotebookStatus
 from .state import record_state
+
+if TYPE_CHECKING:  # the client, and `requests` with it, is imported when one is made
+    from .client import ModelArtsClient
 
 S = NotebookStatus
 # The service's own defaults, not worth declaring.

@@ -54,7 +54,8 @@ class AutoStop(BaseModel):
     off, as clients proven against the live service do); where a service refuses
     that, the provider falls back to the longest lease (24 h) with a warning."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Schemas here and below are built on first use (a provider process that checks nothing builds none).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     enabled: StrictBool = True
     duration: WholeNumber = DEFAULT_LEASE_MS
@@ -93,7 +94,7 @@ class Timeouts(BaseModel):
     """Seconds each long operation may take (the engine ignores `custom_timeouts`
     for dynamic resources). Creation provisions storage, compute and network."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     create: Seconds = 1800.0
     start: Seconds = 900.0
@@ -108,7 +109,7 @@ class Timeouts(BaseModel):
 class ObsMount(BaseModel):
     """An OBS path mounted into the running notebook (under /data/, ending with /)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     uri: str = Field(pattern=r"^obs://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
     mount_path: str
@@ -124,7 +125,7 @@ class ObsMount(BaseModel):
 class NotebookInputs(BaseModel):
     """Every input of the resource."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str
     flavor: str = Field(min_length=1)

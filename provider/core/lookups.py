@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Iterable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence, Union
 
-from .client import ModelArtsClient
 from .errors import ApiError, ModelArtsError, NotFoundError
 from .models import Flavor, ImageInfo
+
+if TYPE_CHECKING:  # the client, and `requests` with it, is imported when one is made
+    from .client import ModelArtsClient
 
 __all__ = ["GpuWish", "LookupFailedError", "find_flavor", "find_image", "iter_images"]
 

@@ -127,7 +127,8 @@ def upper_enum(value: Any) -> Any:
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Schemas are built on first use, not at import: each provider process pays for the few a command uses.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
@@ -303,7 +304,8 @@ class UpdateNotebookRequest(_Request):
 
 
 class _Response(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # Built on first use, as the requests.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 class Lease(_Response):

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from . import waiter
-from .client import ModelArtsClient
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import (
     AlreadyRunning,
@@ -44,6 +43,9 @@ from .report import DEFAULT_REPORTER, Reporter
 from .retry import Backoff
 from .state import mount_key
 from .timings import CallTimings, LearnedTimings
+
+if TYPE_CHECKING:  # the client, and `requests` with it, is imported when one is made
+    from .client import ModelArtsClient
 
 S = NotebookStatus
 T = TypeVar("T")
@@ -181,8 +183,9 @@ class LiveNotebook:
             "start",
         )
 
-    def stop(self) -> NotebookInfo:
-        live = self.read()
+    def stop(self, live: Optional[NotebookInfo] = None) -> NotebookInfo:
+        """Stop and wait for STOPPED; `live` is the notebook as just read, if the caller has it."""
+        live = live or self.read()
         if live.status == S.STOPPED:
             return live
         try:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
-from .client import ModelArtsClient
 from .config import PROJECT_ID_PATTERN, REGION_PATTERN, ProviderSettings
 from .fields import UNKNOWN
+
+if TYPE_CHECKING:  # the client, and `requests` with it, is imported when one is made
+    from .client import ModelArtsClient
 
 # The regions of the OTC public cloud; the stack's own region is accepted as well.
 KNOWN_REGIONS = ("eu-de", "eu-nl", "eu-ch2")

@@ -14,11 +14,10 @@ and hands in a `Reporter` for its messages: nothing here knows who called.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .catalogue import Catalogue
 from .census import STRAY_WHY, Census, MarkerSearch
-from .client import ModelArtsClient
 from .clock import SYSTEM_CLOCK, Clock
 from .config import ProviderSettings, load_settings, unknown_keys
 from .creation import Creation
@@ -33,6 +32,10 @@ from .plan import NEEDS_STOPPED, DeleteStrays, Plan, Start, Stop, census_open, p
 from .report import DEFAULT_REPORTER, Reporter
 from .state import record_state
 from .timings import CallTimings, LearnedTimings
+
+if TYPE_CHECKING:  # the client, and `requests` with it, is imported when one is made
+    from .client import ModelArtsClient
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -135,7 +138,7 @@ class NotebookService:
         if validated is not None:
             problems.extend(self._placement_problems(validated))
         placed = validated is not None and UNKNOWN not in (validated.project_id, validated.region)
-        if validated is not None and not problems and placed:
+        if validated is not None and not problems and placed and not _catalogue_checked(olds, news):
             where = self._place(validated.model_dump())
             if validated.image_name is not None and validated.image_name != UNKNOWN:
                 image_id, problem = self._catalogue.resolve_image(where, validated.image_name, validated.image_tag)
@@ -191,10 +194,11 @@ class NotebookService:
         hold = creation.unseen_since + lookup if creation.found_leftover else None
         confirmed = None if search is None else search.close(notebook.id, lookup, hold)
         # The state it starts from: what is live now, with nothing mounted by this resource yet.
-        start = {**record_state(props, notebook.read()), "running": True, "obs_mounts": None}
+        seen = creation.seen or notebook.read()
+        start = {**record_state(props, seen), "running": True, "obs_mounts": None}
         if adopted:
             start["running"] = start["status"] != "STOPPED"
-        live = PlanExecutor(notebook, inputs).execute(plan(start, props))
+        live = PlanExecutor(notebook, inputs).execute(plan(start, props), seen)
         recorded = {**props, "identity_confirmed": confirmed}
         return Recorded(str(live.id), record_state(recorded, live, notebook.target.call.timings()))
 
@@ -255,6 +259,21 @@ class NotebookService:
         LiveNotebook(self._target(id_, str(props.get("name") or id_), inputs, props=props)).delete()
         if search is not None and census is not None:
             search.remove(census.strays, STRAY_WHY)
+
+
+# The inputs the catalogue check judges (with `image_name`, which is resolved again at every check).
+CATALOGUE_INPUTS = ("flavor", "image_id", "project_id", "region")
+
+
+def _catalogue_checked(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """The flavor and image were checked against the service when these inputs were recorded, and are unchanged.
+
+    `olds` are the inputs an earlier check returned: the update after a preview, a
+    flip or an unchanged preview need not ask the service again about a flavor and
+    an image nobody changed. A name (`image_name`) is resolved anew every time.
+    """
+    return bool(olds) and news.get("image_name") is None and all(
+        olds.get(key) == news.get(key) for key in CATALOGUE_INPUTS)
 
 
 def _restart_refused(olds: Mapping[str, Any], news: Mapping[str, Any], inputs: NotebookInputs) -> list[Problem]:

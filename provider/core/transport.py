@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional
 import requests
 from requests.adapters import HTTPAdapter
 
+from . import trace
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import (
     TOKEN_REJECTED_CODES,
@@ -86,8 +87,10 @@ class Transport:
             self.budget.wait_turn(self._clock.sleep)
             self.stats.count()
             try:
-                response = self._session.request(method, url, data=call.data, headers=call.headers, auth=self.auth,
-                                                 timeout=self.timeout)
+                with trace.span("call", method=method, path=path) as traced:
+                    response = self._session.request(method, url, data=call.data, headers=call.headers,
+                                                     auth=self.auth, timeout=self.timeout)
+                    traced.set(status=response.status_code)
             except requests.RequestException as error:
                 self._after_connection_error(call, error)
                 continue

@@ -26,26 +26,35 @@ class DelayPolicy:
     hammering the API.
 
     With an expected duration (learned from earlier transitions of the same
-    kind): one look just before it should end, then dense looks (every
-    `dense_share` of it), backing off once the transition runs well over.
-    Without one: look again after `share` of the time waited so far, so the
+    kind): one look just before it should end (`early` of it), then dense looks
+    (every `dense_share` of it) until `dense_until` of it, backing off once the
+    transition runs well over.
+    Without one: look again after a share of the time waited so far, so the
     delay in noticing stays a fixed share of the transition however long it is,
-    with polls growing only logarithmically.
+    with polls growing only logarithmically. The share is `share` for the first
+    `long_after` seconds, where each look is cheap in requests per minute and a
+    transition that ends there is noticed within 8 % of its length (0.4 s at least), and
+    `long_share` after that, where a minutes-long transition would otherwise
+    cost a look every few seconds.
     """
 
     initial: float = 0.4
-    share: float = 0.15
-    early: float = 0.85
-    dense_share: float = 0.04
+    share: float = 0.08
+    long_after: float = 8.0
+    long_share: float = 0.15
+    early: float = 0.9
+    dense_share: float = 0.02
+    dense_until: float = 1.25
     maximum: float = 10.0
 
     def next_delay(self, elapsed: float, expected: Optional[float] = None) -> float:
         if expected and expected > 0:
             if elapsed < self.early * expected:
                 return self.early * expected - elapsed
-            if elapsed < 1.5 * expected:
+            if elapsed < self.dense_until * expected:
                 return min(self.maximum, max(0.1, self.dense_share * expected))
-        return min(self.maximum, max(self.initial, self.share * elapsed))
+        share = self.share if elapsed < self.long_after else self.long_share
+        return min(self.maximum, max(self.initial, share * elapsed))
 
 
 def notebook_status(notebook: NotebookInfo) -> Optional[str]:

@@ -32,6 +32,7 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
+from ..core import trace
 from ..core.errors import ConfigurationError
 from ..core.fields import OUTPUTS, pulumi_name
 from ..core.identity import resource_identity
@@ -150,10 +151,13 @@ class NotebookPlugin(Provider):
 
 
 def _make_service(settings: Mapping[str, Any], reporter: Reporter) -> "NotebookService":
-    from ..core.service import NotebookService  # pydantic and requests: loaded by the first call that needs them
+    with trace.span("configure"):
+        with trace.span("import", module="provider.core.service"):
+            from ..core.service import NotebookService  # pydantic: loaded by the first call that needs it
 
-    def get(key: str) -> Optional[str]:
-        value = settings.get(key)
-        return None if value is None else str(value)
+        def get(key: str) -> Optional[str]:
+            value = settings.get(key)
+            return None if value is None else str(value)
 
-    return NotebookService.from_config(get, list(settings), os.environ, reporter=reporter)
+        options: dict[str, Any] = {"clock": trace.TracedClock()} if trace.enabled() else {}
+        return NotebookService.from_config(get, list(settings), os.environ, reporter=reporter, **options)

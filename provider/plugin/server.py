@@ -33,6 +33,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
+from ..core import trace
 from ..core.errors import ApiError, ModelArtsError
 from .names import in_pulumi_words
 
@@ -94,7 +95,14 @@ class Worker:
     def __call__(self, urn: str, function: Callable[..., T], *args: Any) -> Awaitable[T]:
         context = contextvars.copy_context()
         context.run(CURRENT_URN.set, urn)
-        return asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(context.run, function, *args))
+        return asyncio.get_running_loop().run_in_executor(
+            self._pool, functools.partial(context.run, _traced, function, *args))
+
+
+def _traced(function: Callable[..., T], *args: Any) -> T:
+    """One of the core's verbs, recorded when tracing (`provider/core/trace.py`) is on."""
+    with trace.span("verb", name=getattr(function, "__name__", "call")):
+        return function(*args)
 
 
 def modelarts_error(error: BaseException) -> Optional[ModelArtsError]:

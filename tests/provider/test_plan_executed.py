@@ -46,3 +46,29 @@ def test_up_executes_the_announced_steps(
     start = len(emulator.requests())
     provider.update(created.id, created.outs, news)
     assert emulator.calls(start) == (lenient if profile == "lenient" or strict is None else strict)
+
+
+
+def repeated_reads(emulator: Emulator, since: int, notebook_id: str) -> list[int]:
+    """Reads of the notebook answered at the same emulator time as the read before them with no change sent
+    in between: they could only repeat what that read showed (the clock moves only when the provider waits)."""
+    repeated, last = [], None
+    for request in emulator.requests()[since:]:
+        if request.get("mutating"):
+            last = None
+        elif request["method"] == "GET" and request["path"].endswith(f"/notebooks/{notebook_id}"):
+            if request["time_ms"] == last:
+                repeated.append(request["seq"])
+            last = request["time_ms"]
+    return repeated
+
+
+@pytest.mark.parametrize("change", [{"running": False}, {"flavor": BIG_CPU_FLAVOR}], ids=["flip", "flavor change"])
+def test_no_step_reads_again_what_the_read_before_it_showed(
+        provider: NotebookProvider, emulator: Emulator, change: dict) -> None:
+    start = len(emulator.requests())
+    created = provider.create(props())
+    assert repeated_reads(emulator, start, created.id) == []
+    start = len(emulator.requests())
+    provider.update(created.id, created.outs, props(**change))
+    assert repeated_reads(emulator, start, created.id) == []

@@ -68,6 +68,18 @@ def test_check_does_not_judge_values_unknown_at_preview(provider: NotebookProvid
     assert result.failures == []
 
 
+def test_flavor_and_image_are_checked_against_the_service_once_per_value(
+        provider: NotebookProvider, emulator: Emulator) -> None:
+    recorded = provider.check({}, props()).inputs
+    later = make_provider(emulator)  # another command's process: nothing cached
+    before = len(emulator.requests())
+    assert later.check(recorded, {**props(), "running": False}).failures == []  # a flip
+    assert len(emulator.requests()) == before  # nothing asked: both were checked when recorded
+    changed = later.check(recorded, props(image_id="00000000-0000-0000-0000-00000000beef"))
+    assert [f.property for f in changed.failures] == ["image_id"]
+    assert len(emulator.requests()) > before
+
+
 def test_check_names_unknown_image(provider: NotebookProvider) -> None:
     result = provider.check({}, props(image_id="00000000-0000-0000-0000-00000000beef"))
     assert [f.property for f in result.failures] == ["image_id"]

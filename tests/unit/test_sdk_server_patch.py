@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import traceback
 import types
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
 
 from provider import sdk_server_patch as host
 from provider.core.errors import ModelArtsError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_executor_running_a_call_is_found_and_widened() -> None:
@@ -76,4 +82,28 @@ def test_both_adjustments_apply_to_the_pinned_sdk_server(monkeypatch) -> None:
         applied = executor.submit(host.adapt_server).result()
     finally:
         executor.shutdown()
-    assert applied == {"calls": True, "errors": True}
+    assert applied == {"calls": True, "errors": True, "exit": False}  # this process is not the server
+
+
+SERVER_EXIT = """
+import atexit, sys, threading, types
+atexit.register(lambda: print("teardown", flush=True))  # the interpreter's own exit steps
+main = sys.modules["__main__"]
+class DynamicResourceProviderServicer: pass
+main.DynamicResourceProviderServicer = DynamicResourceProviderServicer
+from provider import sdk_server_patch
+result = {}
+thread = threading.Thread(target=lambda: result.update(sdk_server_patch.adapt_server()))
+thread.start(); thread.join()
+print(result["exit"], flush=True)
+if sys.argv[1] == "fail":
+    raise RuntimeError("the server failed")
+"""
+
+
+@pytest.mark.parametrize("how, status", [("clean", 0), ("fail", 1)])
+def test_the_server_process_ends_without_teardown_but_keeps_an_error_status(how: str, status: int) -> None:
+    done = subprocess.run([sys.executable, "-c", SERVER_EXIT, how], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.split() == (["True"] if how == "clean" else ["True", "teardown"]), done.stderr
+    assert done.returncode == status and ("RuntimeError: the server failed" in done.stderr) == (how == "fail")

@@ -139,11 +139,25 @@ def test_unknown_duration_is_seen_within_a_share_of_it(transition: float) -> Non
     assert polls <= (20 if transition <= 5 else 60)
 
 
+@pytest.mark.parametrize("transition", [4.0, 4.5, 5.0, 5.5, 6.0, 7.0, 8.0])
+def test_a_short_unknown_duration_is_seen_within_a_tenth_of_it(transition: float) -> None:
+    polls, late = polls_until(transition)
+    assert late <= max(0.4, 0.1 * transition) and polls <= 25
+
+
+@pytest.mark.parametrize("expected", [5.0, 120.0])
+def test_a_transition_near_its_expected_length_is_seen_within_two_percent_of_it(expected: float) -> None:
+    for step in range(21):  # ending anywhere within 10 % of the expected length
+        transition = expected * (0.9 + step * 0.01)
+        polls, late = polls_until(transition, expected=expected)
+        assert late <= 0.02 * expected + 1e-9 and polls <= 12
+
+
 @pytest.mark.parametrize("transition", [1.0, 5.0, 60.0, 300.0])
 def test_known_duration_is_seen_early_with_few_polls(transition: float) -> None:
     polls, late = polls_until(transition, expected=transition)
-    assert late <= max(0.1, 0.04 * transition)
-    assert polls <= 6
+    assert late <= max(0.1, 0.02 * transition)
+    assert polls <= 7
 
 
 def test_a_transition_slower_than_expected_backs_off() -> None:

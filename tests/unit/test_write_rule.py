@@ -97,7 +97,7 @@ def bench_args(tmp_path: Path, *extra: str) -> Any:
 
 
 def test_the_benchmark_refuses_a_foreign_report_or_plot_before_measuring(tmp_path: Path) -> None:
-    report = theirs(tmp_path / "benchmarks.md")
+    report = theirs(tmp_path / bench_run.REPORT_NAME)
     with pytest.raises(FileRefused, match="--force") as refused:
         bench_run.check_outputs(bench_args(tmp_path))
     assert str(report) in str(refused.value) and report.read_bytes() == THEIRS
@@ -111,7 +111,7 @@ def test_the_benchmark_refuses_a_foreign_report_or_plot_before_measuring(tmp_pat
 
 
 def test_the_benchmark_recognises_its_own_report_and_plot(tmp_path: Path) -> None:
-    report = tmp_path / "benchmarks.md"
+    report = tmp_path / bench_run.REPORT_NAME
     report.write_text(f"# Benchmarks\n\n{bench_run.REPORT_MARKER}; do not edit by hand\n")
     plot = tmp_path / bench_run.PLOT_NAME
     plot.write_bytes(b"\x89PNG\r\n\x1a\n....tEXtSource\x00" + bench_run.PLOT_SOURCE.encode())

@@ -1,7 +1,8 @@
 # Sourced by the launchers: sets $python to the interpreter of the Pulumi
 # project the engine started us for (the engine starts plugins with the project
 # directory as working directory). No path is baked in: one cached copy of the
-# launchers serves every checkout.
+# launchers serves every checkout. Bash builtins only: every process the engine
+# starts runs this, so a fork here is paid on every command.
 #   1. PULUMI_RUNTIME_VIRTUALENV (the engine passes Pulumi.yaml's `virtualenv`
 #      option to resource plugins; it may be relative to the project directory);
 #   2. the `virtualenv` option of ./Pulumi.yaml (the language host gets no
@@ -9,7 +10,15 @@
 #   3. PULUMI_PYTHON_CMD, then python3.
 venv="${PULUMI_RUNTIME_VIRTUALENV:-}"
 if [ -z "$venv" ] && [ -f Pulumi.yaml ]; then
-  venv="$(sed -n 's/^[[:space:]]*virtualenv:[[:space:]]*//p' Pulumi.yaml | head -n1 | tr -d "\"'\r" | sed 's/[[:space:]]*#.*$//; s/[[:space:]]*$//')"
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [[ $line =~ ^[[:space:]]*virtualenv:[[:space:]]*(.*)$ ]]; then
+      venv="${BASH_REMATCH[1]}"
+      venv="${venv//[\"\'$'\r']/}"                # quotes and carriage returns
+      venv="${venv%%#*}"                           # a trailing comment
+      venv="${venv%"${venv##*[![:space:]]}"}"      # trailing blanks
+      break
+    fi
+  done < Pulumi.yaml
 fi
 python=""
 if [ -n "$venv" ]; then

@@ -10,6 +10,7 @@ alike and each rule can be tested as a table.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -33,13 +34,17 @@ class DelayPolicy:
     delay in noticing stays a fixed share of the transition however long it is,
     with polls growing only logarithmically. The share is `share` for the first
     `long_after` seconds, where each look is cheap in requests per minute and a
-    transition that ends there is noticed within 8 % of its length (0.4 s at least), and
-    `long_share` after that, where a minutes-long transition would otherwise
-    cost a look every few seconds.
+    transition that ends there is noticed within 4 % of its length (`initial`,
+    0.2 s, at least), and `long_share` after that, where a minutes-long
+    transition would otherwise cost a look every few seconds.
+
+    `initial` is the shortest delay of one wait alone; `wait_for` stretches it
+    when many waits of one process poll at once (`POLL_BUDGET_PER_SECOND`), so a
+    fleet's first seconds stay within a fixed rate of reads.
     """
 
-    initial: float = 0.4
-    share: float = 0.08
+    initial: float = 0.2
+    share: float = 0.04
     long_after: float = 8.0
     long_share: float = 0.15
     early: float = 0.9
@@ -47,14 +52,44 @@ class DelayPolicy:
     dense_until: float = 1.25
     maximum: float = 10.0
 
-    def next_delay(self, elapsed: float, expected: Optional[float] = None) -> float:
+    def next_delay(self, elapsed: float, expected: Optional[float] = None, *, shortest: float = 0.0) -> float:
+        """The delay before the next look; none shorter than `shortest` (the process's poll budget)."""
         if expected and expected > 0:
             if elapsed < self.early * expected:
                 return self.early * expected - elapsed
             if elapsed < self.dense_until * expected:
-                return min(self.maximum, max(0.1, self.dense_share * expected))
+                return min(self.maximum, max(0.1, shortest, self.dense_share * expected))
         share = self.share if elapsed < self.long_after else self.long_share
-        return min(self.maximum, max(self.initial, share * elapsed))
+        return min(self.maximum, max(self.initial, shortest, share * elapsed))
+
+
+# Reads per second that the waits of one process spend between them at most
+# while they poll densely: one wait alone polls every `initial` seconds; many
+# at once (a fleet of notebooks created together) share this rate.
+POLL_BUDGET_PER_SECOND = 25.0
+
+
+class _ActiveWaits:
+    """How many waits of this process are polling now (the engine calls a provider concurrently)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __enter__(self) -> "_ActiveWaits":
+        with self._lock:
+            self.count += 1
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self.count -= 1
+
+    def shortest_delay(self) -> float:
+        return self.count / POLL_BUDGET_PER_SECOND
+
+
+ACTIVE_WAITS = _ActiveWaits()
 
 
 def notebook_status(notebook: NotebookInfo) -> Optional[str]:
@@ -188,7 +223,23 @@ def wait_for(
     transition; it counts as the first observation (saves a read).
     `expected` is how long such a transition took before, if known.
     """
-    clock = clock or SYSTEM_CLOCK
+    with ACTIVE_WAITS:
+        return _poll(fetch, rule, notebook_id=notebook_id, name=name, timeout=timeout, clock=clock or SYSTEM_CLOCK,
+                     on_poll=on_poll, first=first, expected=expected)
+
+
+def _poll(
+    fetch: Callable[[], Optional[Any]],
+    rule: WaitRule,
+    *,
+    notebook_id: str,
+    name: str,
+    timeout: float,
+    clock: Clock,
+    on_poll: Optional[Callable[[Any, float], None]],
+    first: Optional[Any],
+    expected: Optional[float],
+) -> Optional[Any]:
     started = clock.now()
     notebook = first
     observed = first is not None
@@ -210,4 +261,5 @@ def wait_for(
             raise NotebookFailedError(notebook_id, name, status, getattr(notebook, "fail_reason", None), rule.doing)
         if elapsed >= timeout:
             raise WaitTimeoutError(notebook_id, name, rule.doing, status, elapsed)
-        clock.sleep(min(rule.delay.next_delay(elapsed, expected), max(0.0, timeout - elapsed)))
+        delay = rule.delay.next_delay(elapsed, expected, shortest=ACTIVE_WAITS.shortest_delay())
+        clock.sleep(min(delay, max(0.0, timeout - elapsed)))

@@ -14,6 +14,8 @@ from provider.core.waiter import (
     NOTEBOOK_RUNNING,
     NOTEBOOK_SETTLED,
     NOTEBOOK_STOPPED,
+    ACTIVE_WAITS,
+    POLL_BUDGET_PER_SECOND,
     DelayPolicy,
     WaitRule,
     wait_for,
@@ -87,7 +89,7 @@ def test_waits_through_transient_statuses() -> None:
     result = wait_for(sequence("STOPPING", "STOPPING", "STOPPED"), NOTEBOOK_STOPPED, notebook_id="nb1", name="n",
                       timeout=60, clock=clock)
     assert result is not None and result.status == "STOPPED"
-    assert clock.sleeps == [0.4, 0.4]
+    assert clock.sleeps == [0.2, 0.2]
 
 
 def test_failure_carries_fail_reason() -> None:
@@ -136,13 +138,13 @@ def test_unknown_duration_is_seen_within_a_share_of_it(transition: float) -> Non
     polls, late = polls_until(transition)
     assert late <= 0.15 * transition + 0.2
     # Logarithmic at first, then at most one look per `maximum` (10 s).
-    assert polls <= (20 if transition <= 5 else 60)
+    assert polls <= (25 if transition <= 5 else 80)
 
 
 @pytest.mark.parametrize("transition", [4.0, 4.5, 5.0, 5.5, 6.0, 7.0, 8.0])
-def test_a_short_unknown_duration_is_seen_within_a_tenth_of_it(transition: float) -> None:
+def test_a_short_unknown_duration_is_seen_within_a_twentieth_of_it(transition: float) -> None:
     polls, late = polls_until(transition)
-    assert late <= max(0.4, 0.1 * transition) and polls <= 25
+    assert late <= max(0.2, 0.05 * transition) and polls <= 40
 
 
 @pytest.mark.parametrize("expected", [5.0, 120.0])
@@ -163,6 +165,29 @@ def test_known_duration_is_seen_early_with_few_polls(transition: float) -> None:
 def test_a_transition_slower_than_expected_backs_off() -> None:
     polls, late = polls_until(50.0, expected=5.0)
     assert polls <= 40 and late <= 0.15 * 50
+
+
+def test_waits_polling_at_once_share_the_process_read_budget() -> None:
+    """Ten notebooks created together poll at most POLL_BUDGET_PER_SECOND times a second between them."""
+    others = 9
+    for _ in range(others):
+        ACTIVE_WAITS.__enter__()
+    try:
+        clock = FakeClock()
+        wait_for(sequence("STOPPING", "STOPPING", "STOPPED"), NOTEBOOK_STOPPED, notebook_id="nb1", name="n",
+                 timeout=60, clock=clock)
+    finally:
+        for _ in range(others):
+            ACTIVE_WAITS.__exit__()
+    assert clock.sleeps == [pytest.approx((others + 1) / POLL_BUDGET_PER_SECOND)] * 2
+    assert ACTIVE_WAITS.count == 0
+
+
+def test_a_wait_that_fails_leaves_the_budget_to_the_others() -> None:
+    with pytest.raises(NotebookFailedError):
+        wait_for(sequence("CREATING", "CREATE_FAILED"), NOTEBOOK_CREATED, notebook_id="nb1", name="n", timeout=60,
+                 clock=FakeClock())
+    assert ACTIVE_WAITS.count == 0
 
 
 def test_delays_are_capped() -> None:

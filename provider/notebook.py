@@ -94,16 +94,20 @@ class NotebookProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         with trace.span("configure"):
             adapt_server()
-            # Everything loaded so far (the SDK) lives as long as this process: the collector need not walk
-            # it again while the core's modules load, nor on each collection while notebooks are waited for.
-            gc.freeze()
-            with trace.span("import", module="provider.core.service"):
-                from .core.service import NotebookService  # pydantic and requests: the provider process only
+            # What loads here (the SDK, the core, pydantic, requests) lives as long as this process: the
+            # collector need not walk it while it loads, nor on each collection while notebooks are waited for.
+            gc.disable()
+            try:
+                with trace.span("import", module="provider.core.service"):
+                    from .core.service import NotebookService  # pydantic and requests: the provider process only
 
-            keys = list(getattr(req.config, "_props", {}) or {})
-            options: dict[str, Any] = {"clock": trace.TracedClock()} if trace.enabled() else {}
-            self._service = NotebookService.from_config(req.config.get, keys, os.environ, reporter=EngineLog(),
-                                                        **options)
+                keys = list(getattr(req.config, "_props", {}) or {})
+                options: dict[str, Any] = {"clock": trace.TracedClock()} if trace.enabled() else {}
+                self._service = NotebookService.from_config(req.config.get, keys, os.environ, reporter=EngineLog(),
+                                                            **options)
+            finally:
+                gc.freeze()
+                gc.enable()
 
     def use(self, service: Any) -> "NotebookProvider":
         """Serve with a service built elsewhere (a test that drives its clock, an embedding host)."""

@@ -88,7 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--transition-seconds", type=float, default=2.0, help="length of each transient status")
     args = parser.parse_args(argv)
     bin_dir, gateway = pulumi_bin_dir(), versitygw_binary()
-    emulator, s3 = Emulator(transition_seconds=args.transition_seconds), S3Server(gateway, "bench-state")
+    emulator, s3 = Emulator(transition_seconds=args.transition_seconds, clock="wall"), S3Server(gateway, "bench-state")
     try:
         emulator.reset(transition_seconds=args.transition_seconds, max_notebooks=20)
         with tempfile.TemporaryDirectory(prefix="bench-backends-") as tmp:

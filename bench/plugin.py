@@ -104,7 +104,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     bin_dir, built = pulumi_bin_dir(), built_plugin()
     t = args.transition_seconds
-    emulator = Emulator(transition_seconds=t)
+    emulator = Emulator(transition_seconds=t, clock="wall")
     try:
         with tempfile.TemporaryDirectory(prefix="bench-plugin-") as tmp:
             work = Path(tmp)

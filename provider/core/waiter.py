@@ -66,7 +66,7 @@ class DelayPolicy:
 # Reads per second that the waits of one process spend between them at most
 # while they poll densely: one wait alone polls every `initial` seconds; many
 # at once (a fleet of notebooks created together) share this rate.
-POLL_BUDGET_PER_SECOND = 25.0
+POLL_BUDGET_PER_SECOND = 60.0
 
 
 class _ActiveWaits:

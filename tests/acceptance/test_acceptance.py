@@ -76,7 +76,8 @@ def test_ctrl_c_during_a_step_still_deletes_everything(emulator: Emulator) -> No
     # The start request is held at the service's door for a while: the interrupt lands while the run waits on it.
     inject(emulator, {"method": "POST", "path_regex": "/start$", "status": None, "delay_seconds": 3.0, "times": 1})
     process = subprocess.Popen([sys.executable, str(ROOT / "tools" / "acceptance.py")], cwd=ROOT, env=account(emulator),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=as_started_from_a_terminal)
     try:
         until(lambda: fault_fired(emulator), "the start request to reach the emulator")
         process.send_signal(signal.SIGINT)
@@ -90,6 +91,12 @@ def test_ctrl_c_during_a_step_still_deletes_everything(emulator: Emulator) -> No
     assert "acceptance: start           FAILED" in out and "interrupted" in out
     assert "acceptance: cleanup: deleted acc-" in out and "(interrupted)" in out.splitlines()[-1]
     assert emulator.notebooks() == []
+
+
+def as_started_from_a_terminal() -> None:
+    """Ctrl-C reaches the tool as it would in a terminal, even when this test run was started in the
+    background (a shell starts background jobs with SIGINT ignored, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def fault_fired(emulator: Emulator) -> bool:

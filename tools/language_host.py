@@ -153,6 +153,13 @@ class LanguageHost(grpc.GenericRpcHandler):
             runtime[1].plugins.stop_all()
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _noted_on_the_wake_up_pipe(_signum: int, _frame: Any) -> None:
+    """Installed so that the interpreter catches the stop signals and writes them to the wake-up pipe."""
+
+
 def start_server(engine_address: str, max_plugins: int = MAX_PLUGINS) -> tuple[grpc.Server, LanguageHost, int]:
     """The host's gRPC server on loopback, started; returns it, its servicer and its port."""
     # A running pack holds a worker for its whole life: packs get their own share.
@@ -165,21 +172,23 @@ def start_server(engine_address: str, max_plugins: int = MAX_PLUGINS) -> tuple[g
 
 
 def serve(engine_address: str, port_out: Optional[Any] = None) -> None:
-    # Handlers first: the engine may stop us as soon as it has read the port.
-    stopped = threading.Event()
-
-    def stop(_signum: int, _frame: Any) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    # A signal sent to the process may land on any of its threads (gRPC's among them), and Python runs
+    # its handler only once the main thread runs again: waiting on an Event could then last forever.
+    # The wake-up pipe is written by whichever thread took the signal, so the main thread always wakes.
+    # Set up first: the engine may stop us as soon as it has read the port.
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _noted_on_the_wake_up_pipe)
     server, host, port = start_server(engine_address)
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()
     trace.event("serving")
 
-    stopped.wait()
+    while not set(os.read(wake_read, 64)) & set(STOP_SIGNALS):
+        pass
     trace.event("stopping")
     host.stop()
     server.stop(0)

@@ -68,6 +68,30 @@ def test_plugin_handshake_prints_port_and_exits_quietly_on_sigint() -> None:
         process.kill()
 
 
+# The kernel hands a signal sent to a process to any thread that does not block it; tgkill picks one.
+TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())
+
+
+@pytest.mark.skipif(sys.platform != "linux" or TGKILL is None, reason="tgkill is a Linux system call")
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_taken_by_a_grpc_thread_still_ends_the_host(stop_signal: signal.Signals) -> None:
+    import ctypes
+
+    process = subprocess.Popen([sys.executable, "-u", language_host.__file__, "127.0.0.1:1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        int(process.stdout.readline())
+        threads = sorted(int(t) for t in os.listdir(f"/proc/{process.pid}/task") if int(t) != process.pid)
+        assert threads, "the host serves from threads of its own"
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.syscall(TGKILL, process.pid, threads[-1], int(stop_signal)) == 0, ctypes.get_errno()
+        assert process.wait(10) == 0
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        process.kill()
+
+
 def test_program_traceback_starts_at_the_program(tmp_path: Path) -> None:
     program = tmp_path / "__main__.py"
     program.write_text("def declare():\n    raise ValueError('bad flavor')\n\ndeclare()\n")

@@ -77,12 +77,13 @@ def wait_for(path: Path, seconds: float = 10) -> str:
 
 
 def is_running(pid: int) -> bool:
+    # The process may end, and be reaped, between the two looks.
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split()[2] != "Z"
 
 
 def test_pack_runs_with_its_own_venv_and_streams_its_port_unflushed(

@@ -106,17 +106,28 @@ class RunningPlugin:
         yield language_pb2.RunPluginResponse(exitcode=self.process.wait())
 
     def stop(self) -> None:
-        """SIGINT first (the pack serves until KeyboardInterrupt), then kill."""
+        """SIGINT first (the pack serves until KeyboardInterrupt), then kill.
+
+        The stream's cancel callback and the host's own stop may both stop one pack: whichever
+        comes second finds the group gone, at any point, and has nothing left to do."""
         if self.process.poll() is not None:
             return
+        if self._signal_group(signal.SIGINT):
+            try:
+                self.process.wait(STOP_GRACE_SECONDS)
+                return
+            except subprocess.TimeoutExpired:
+                pass
+        self._signal_group(signal.SIGKILL)
+        self.process.wait()
+
+    def _signal_group(self, signum: int) -> bool:
+        """Send to the pack's process group; False when the group is already gone."""
         try:
-            os.killpg(self.process.pid, signal.SIGINT)
-            self.process.wait(STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            os.killpg(self.process.pid, signum)
         except ProcessLookupError:
-            pass
+            return False
+        return True
 
 
 class PluginRunner:

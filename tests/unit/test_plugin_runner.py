@@ -8,6 +8,8 @@ is this interpreter, so no real venv has to be built.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -143,3 +145,24 @@ def test_running_packs_leave_workers_for_the_program(
 def test_plugin_python_rejects_other_toolchains(tmp_path: Path) -> None:
     with pytest.raises(plugin_runner.PluginError, match="toolchain 'uv' is not supported"):
         plugin_runner.plugin_python(tmp_path, {"toolchain": "uv"})
+
+
+def test_a_second_stop_that_finds_the_pack_gone_midway_has_nothing_left_to_do(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pack deaf to SIGINT outlives its grace; meanwhile the other stopper (the stream's cancel
+    # callback or the host's own stop) kills and reaps it.
+    deaf = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print(flush=True); time.sleep(60)"
+    plugin = plugin_runner.RunningPlugin([sys.executable, "-c", deaf], dict(os.environ), os.getcwd())
+    assert next(plugin.responses()).stdout == b"\n"
+    wait = plugin.process.wait
+
+    def killed_by_the_other_stopper(timeout: float | None = None) -> int:
+        if timeout is None:
+            return wait()
+        os.killpg(plugin.process.pid, signal.SIGKILL)
+        wait()
+        raise subprocess.TimeoutExpired(plugin.process.args, timeout)
+
+    monkeypatch.setattr(plugin.process, "wait", killed_by_the_other_stopper)
+    plugin.stop()
+    assert plugin.process.returncode == -signal.SIGKILL

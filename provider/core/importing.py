@@ -48,6 +48,9 @@ def import_notebook(client: ModelArtsClient, notebook_id: str, identity: Optiona
     notebook = client.find_notebook(notebook_id) if notebook_id else None
     if notebook is None:
         raise UnknownNotebook(notebook_id, client.project_id, region)
+    if notebook.status == S.DELETING:
+        raise ModelArtsError(f"notebook {notebook.name!r} ({notebook_id}) is being deleted by the service: "
+                             "nothing to import")
     inputs = declared_inputs(notebook)
     return inputs, record_state({**inputs, "identity": identity}, notebook)
 

@@ -26,6 +26,7 @@ from .executor import PlanExecutor
 from .fields import OUTPUT_KEYS, UNKNOWN
 from .importing import import_notebook
 from .inputs import NotebookInputs, Problem, Timeouts, parse_inputs, validate_inputs
+from .models import NotebookStatus as S
 from .operations import LiveNotebook, Target
 from .placement import ClientPool, Placement, placement_problems, with_placement
 from .plan import NEEDS_STOPPED, DeleteStrays, Plan, Start, Stop, census_open, plan
@@ -219,8 +220,17 @@ class NotebookService:
     # ---- read ----------------------------------------------------------------
 
     def read(self, id_: str, props: Mapping[str, Any]) -> Optional[Recorded]:
-        """Refresh. None (gone) only on evidence about this notebook; any other failure raises and keeps the state."""
+        """Refresh. None (gone) only on evidence about this notebook; any other failure raises and keeps the state.
+
+        A notebook the service is deleting is gone too: the delete was accepted (sent by a run that was
+        killed before it recorded it, or outside the program) and nothing can undo it. Recording it
+        would plan a start, or an update, of a notebook that is about to vanish.
+        """
         notebook = self.client(props).find_notebook(id_)
+        if notebook is not None and notebook.status == S.DELETING:
+            self._report.warn(f"notebook {props.get('name') or id_!r} ({id_}): the service is deleting it (a delete "
+                              "sent earlier, by an interrupted run or outside the program): it leaves the state")
+            return None
         if notebook is None:
             return None
         search = self._search(props)

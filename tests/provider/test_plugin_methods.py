@@ -18,6 +18,7 @@ from pulumi.provider.experimental.provider import (
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 from google.protobuf import empty_pb2
 
+from provider.core.errors import ModelArtsError
 from provider.core.importing import UnknownNotebook
 from provider.plugin.provider import NotebookPlugin
 from provider.plugin.server import CleanServicer, EngineLog, Worker
@@ -187,3 +188,10 @@ def test_the_core_s_words_use_the_program_s_names_the_service_s_stay_its_own() -
         with pytest.raises(Aborted):
             asyncio.run(_clean(failing)(None, None, context))
         assert context.aborted[1] == expected
+
+
+def test_import_of_a_notebook_being_deleted_fails_clearly(emulator: Emulator) -> None:
+    seed_notebook(emulator, UNKNOWN_ID, "going-away", "RUNNING")
+    emulator.force_status(UNKNOWN_ID, "DELETING")
+    with pytest.raises(ModelArtsError, match=r"'going-away'.* is being deleted by the service: nothing to import"):
+        asyncio.run(configured(emulator).read(ReadRequest(URN, UNKNOWN_ID, {}, {})))

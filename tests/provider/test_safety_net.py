@@ -259,3 +259,15 @@ def test_auto_stop_longer_than_24_hours_fails_check_naming_the_field_and_range(
     assert [f.property for f in failures] == ["auto_stop.duration"]
     assert "3600000..86400000 milliseconds" in failures[0].reason and "got 86400001" in failures[0].reason
     assert emulator.mutating() == []
+
+
+def test_a_notebook_the_service_is_deleting_leaves_the_state_and_is_created_anew(
+        provider: NotebookProvider, emulator: Emulator) -> None:
+    created = provider.create(props())
+    emulator.force_status(created.id, "DELETING")  # the DELETE of a killed `destroy` reached the service
+    before = len(emulator.requests())
+    assert provider.read(created.id, created.outs).id == ""  # a start of it would be planned otherwise
+    assert emulator.calls(before) == []
+    again = provider.create(props())
+    assert again.id != created.id, "a notebook being deleted is never adopted"
+    assert [(n["id"], n["status"]) for n in emulator.notebooks()] == [(again.id, "RUNNING")]

@@ -117,8 +117,7 @@ class RunningPlugin:
                 self.process.wait(STOP_GRACE_SECONDS)
                 return
             except subprocess.TimeoutExpired:
-                pass
-        self._signal_group(signal.SIGKILL)
+                self._signal_group(signal.SIGKILL)
         self.process.wait()
 
     def _signal_group(self, signum: int) -> bool:

@@ -227,11 +227,11 @@ class NotebookService:
         would plan a start, or an update, of a notebook that is about to vanish.
         """
         notebook = self.client(props).find_notebook(id_)
-        if notebook is not None and notebook.status == S.DELETING:
+        if notebook is None:
+            return None
+        if notebook.status == S.DELETING:
             self._report.warn(f"notebook {props.get('name') or id_!r} ({id_}): the service is deleting it (a delete "
                               "sent earlier, by an interrupted run or outside the program): it leaves the state")
-            return None
-        if notebook is None:
             return None
         search = self._search(props)
         seen = {} if search is None else {"identity_confirmed": search.closed_at_refresh(id_)}
